@@ -29,8 +29,8 @@ type FormatOptions struct {
 	// condensed dumps, so that text does not depend on the machine.
 	FullPaths bool
 	// ProofUsed says that the goroutineleak profile was consulted. When
-	// false the headline says "(not proven: no goroutineleak profile)"
-	// instead of counting proven leaks.
+	// false the headline says "(proof not used)" instead of counting proven
+	// leaks, and clusters carry no proof marks.
 	ProofUsed bool
 }
 
@@ -52,8 +52,9 @@ func (o FormatOptions) limit(v, def int) int {
 
 // Headline returns the one-line summary of clusters:
 // "leakfunnel: 3 goroutines leaked in 2 clusters (1 proven)". With
-// proofUsed false the parenthesis reads "(not proven: no goroutineleak
-// profile)". It has no trailing newline.
+// proofUsed false the parenthesis reads "(proof not used)": nothing is
+// proven, which means "not proven", never "not leaked". It has no trailing
+// newline.
 func Headline(clusters []Cluster, proofUsed bool) string {
 	leaked, proven := 0, 0
 	for _, c := range clusters {
@@ -68,14 +69,15 @@ func Headline(clusters []Cluster, proofUsed bool) string {
 	if proofUsed {
 		fmt.Fprintf(&b, " (%d proven)", proven)
 	} else {
-		b.WriteString(" (not proven: no goroutineleak profile)")
+		b.WriteString(" (proof not used)")
 	}
 	return b.String()
 }
 
 // FormatClusters writes a plain-text leak report for clusters to w: the
 // [Headline], then each cluster in the given order (count, class, wait
-// reason, top function with file:line, creation site and creator,
+// reason, the frame it waits in (see [WaitSite]) with file:line, creation
+// site and creator,
 // attribution labels, one condensed stack and the goroutine IDs), capped by
 // opts. Clusters are written in the order given; [ClusterLeaks] returns them
 // largest first. The text has no colour codes and ends with a newline. An
@@ -159,7 +161,7 @@ func reportClusters(b *strings.Builder, clusters []Cluster, opts FormatOptions) 
 		for _, c := range rest {
 			n += c.Count
 		}
-		fmt.Fprintf(b, "%s... and %s more (%s)\n", in, reportPlural(len(rest), "cluster"), reportPlural(n, "goroutine"))
+		fmt.Fprintf(b, "%s... and %s (%s)\n", in, reportMore(len(rest), "cluster"), reportPlural(n, "goroutine"))
 	}
 }
 
@@ -195,7 +197,7 @@ func reportCluster(b *strings.Builder, n int, c *Cluster, opts FormatOptions) {
 	b.WriteByte('\n')
 
 	if len(g.Frames) > 0 {
-		fmt.Fprintf(b, "%stop:        %s\n", pad, reportFrame(g.Frames[0], opts.FullPaths))
+		fmt.Fprintf(b, "%swaits in:   %s\n", pad, reportFrame(WaitSite(g), opts.FullPaths))
 	}
 	a := c.Attribution
 	created := a.CreatedBy
@@ -214,6 +216,8 @@ func reportCluster(b *strings.Builder, n int, c *Cluster, opts FormatOptions) {
 			fmt.Fprintf(b, ", in goroutine %d", creatorID)
 			if a.CreatorInBaseline {
 				b.WriteString(" (alive in the baseline)")
+			} else if a.AncestorInBaseline != 0 {
+				fmt.Fprintf(b, ", descended from goroutine %d of the baseline", a.AncestorInBaseline)
 			}
 		}
 		b.WriteByte('\n')
@@ -257,9 +261,9 @@ func reportCluster(b *strings.Builder, n int, c *Cluster, opts FormatOptions) {
 		more := len(g.Frames) - len(frames)
 		switch {
 		case more > 0 && g.Elided:
-			fmt.Fprintf(b, "%s            ... %s more, then frames elided by the runtime\n", pad, reportPlural(more, "frame"))
+			fmt.Fprintf(b, "%s            ... %s, then frames elided by the runtime\n", pad, reportMore(more, "frame"))
 		case more > 0:
-			fmt.Fprintf(b, "%s            ... %s more\n", pad, reportPlural(more, "frame"))
+			fmt.Fprintf(b, "%s            ... %s\n", pad, reportMore(more, "frame"))
 		case g.Elided:
 			fmt.Fprintf(b, "%s            ... frames elided by the runtime\n", pad)
 		}
@@ -316,4 +320,12 @@ func reportPlural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// reportMore renders "1 more frame" or "3 more frames".
+func reportMore(n int, noun string) string {
+	if n == 1 {
+		return "1 more " + noun
+	}
+	return strconv.Itoa(n) + " more " + noun + "s"
 }

@@ -26,6 +26,9 @@ type verdict struct {
 	proofUsed bool
 	// result is set when the actual was a funnel.Result.
 	result *funnel.Result
+	// checkFilters is set when the leaks are those of a funnel.Result,
+	// filtered by the check's own filters before the matcher's.
+	checkFilters bool
 }
 
 // final reports whether the verdict can no longer change: there are leaks,
@@ -93,7 +96,7 @@ func leaksOfResult(name string, cfg *config, r *funnel.Result, base *funnel.Snap
 	if cfg.onlyProven && !r.ProofUsed {
 		return verdict{}, fmt.Errorf("%s matcher: OnlyProven(true) needs a result checked with the goroutineleak profile (funnel.WithProof(true) and a binary built with GOEXPERIMENT=goroutineleakprofile); this result has no proof", name)
 	}
-	v := verdict{baseCount: -1, curCount: -1, fresh: -1, proofUsed: r.ProofUsed, result: r}
+	v := verdict{baseCount: -1, curCount: -1, fresh: -1, proofUsed: r.ProofUsed, result: r, checkFilters: true}
 	if r.Baseline != nil {
 		v.baseCount = len(r.Baseline.Goroutines)
 	}
@@ -119,7 +122,7 @@ func leaksOfResult(name string, cfg *config, r *funnel.Result, base *funnel.Snap
 				fv.leaks[i].Class, fv.leaks[i].Proven = k.Class, k.Proven
 			}
 		}
-		v.baseCount, v.fresh, v.filtered = fv.baseCount, fv.fresh, len(fv.leaks)
+		v.baseCount, v.fresh, v.filtered, v.checkFilters = fv.baseCount, fv.fresh, len(fv.leaks), false
 		v.leaks = restrict(cfg, fv.leaks)
 		v.clusters = funnel.ClusterLeaks(v.leaks, base)
 		return v, nil
@@ -223,7 +226,11 @@ func details(v *verdict, cfg *config) string {
 	if r := cfg.restriction(); r != "" {
 		parts = append(parts, fmt.Sprintf("%d left out by %s", v.filtered-len(v.leaks), r))
 	}
-	parts = append(parts, "filters: "+cfg.describeFilters())
+	if v.checkFilters {
+		parts = append(parts, "filters: "+cfg.describeExtraFilters())
+	} else {
+		parts = append(parts, "filters: "+cfg.describeFilters())
+	}
 	return strings.Join(parts, "; ")
 }
 

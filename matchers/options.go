@@ -264,3 +264,9 @@ func matcherName(m types.GomegaMatcher) string {
 	}
 	return fmt.Sprintf("%T", m)
 }
+
+// describeExtraFilters lists the filters of c applied on top of those of a
+// funnel.Check, for messages about a funnel.Result.
+func (c *config) describeExtraFilters() string {
+	return strings.Join(append([]string{"the check's"}, c.descs...), ", ")
+}

@@ -1,0 +1,5 @@
+package matchers_test
+
+import "time"
+
+const millisecond = time.Millisecond
