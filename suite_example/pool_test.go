@@ -1,0 +1,105 @@
+package suiteexample_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/leakfunnel/leakfunnel/funnel"
+	. "github.com/leakfunnel/leakfunnel/matchers"
+	"github.com/leakfunnel/leakfunnel/suite_example/pool"
+)
+
+var _ = Describe("Pool", func() {
+	var p *pool.Pool
+
+	BeforeEach(func() {
+		p = pool.New(4)
+		DeferCleanup(p.Close)
+	})
+
+	It("runs every task and returns its error", func(ctx SpecContext) {
+		var ran atomic.Int32
+		errBoom := errors.New("boom")
+		for i := range 10 {
+			err := p.Do(ctx, func(context.Context) error {
+				ran.Add(1)
+				if i == 3 {
+					return errBoom
+				}
+				return nil
+			})
+			if i == 3 {
+				Expect(err).To(MatchError(errBoom))
+			} else {
+				Expect(err).NotTo(HaveOccurred())
+			}
+		}
+		Expect(ran.Load()).To(Equal(int32(10)))
+	})
+
+	It("runs tasks concurrently on its workers", func(ctx SpecContext) {
+		started := make(chan struct{})
+		release := make(chan struct{})
+		var results []<-chan error
+		for range 4 {
+			done, err := p.Submit(ctx, func(context.Context) error {
+				started <- struct{}{}
+				<-release
+				return nil
+			})
+			Expect(err).NotTo(HaveOccurred())
+			results = append(results, done)
+		}
+		for range 4 {
+			Eventually(started).Should(Receive())
+		}
+		close(release)
+		for _, done := range results {
+			Eventually(done).Should(Receive(BeNil()))
+		}
+	})
+
+	It("stops waiting for a free worker when the context ends", func(ctx SpecContext) {
+		release := make(chan struct{})
+		defer close(release)
+		for range 4 {
+			_, err := p.Submit(ctx, func(context.Context) error { <-release; return nil })
+			Expect(err).NotTo(HaveOccurred())
+		}
+		short, cancel := context.WithCancel(ctx)
+		cancel()
+		_, err := p.Submit(short, func(context.Context) error { return nil })
+		Expect(err).To(MatchError(context.Canceled))
+	})
+
+	It("rejects tasks once closed", func(ctx SpecContext) {
+		p.Close()
+		Expect(p.Do(ctx, func(context.Context) error { return nil })).To(MatchError(pool.ErrClosed))
+	})
+
+	// The matchers check one piece of code, where the reporter checks whole
+	// specs.
+	It("starts one goroutine per worker and stops them all on Close", func() {
+		base := funnel.Capture()
+		big := pool.New(8)
+		Expect(funnel.Capture()).To(HaveGoroutineDeltaSince(base, BeNumerically(">=", 8)))
+		big.Close()
+		Expect(funnel.Capture()).NotTo(HaveLeakedSince(base))
+	})
+
+	It("leaks its workers when Close is forgotten, as funnel.Check shows", func(ctx SpecContext) {
+		base := funnel.Capture()
+		forgotten := pool.New(3)
+		res, err := funnel.Check(ctx, base, funnel.WithTimeout(50*time.Millisecond))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res).To(HaveLeakStartedBy("github.com/leakfunnel/leakfunnel/suite_example/pool.New"))
+		Expect(res).To(HaveClusterOfClass(funnel.ClassBlocked))
+		forgotten.Close()
+		Eventually(Live()).ShouldNot(HaveLeakedSince(base))
+	})
+})
