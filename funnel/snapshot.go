@@ -1,0 +1,268 @@
+package funnel
+
+import (
+	"bytes"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/leakfunnel/leakfunnel/funnel/internal/stack"
+)
+
+// Snapshot is every goroutine of the process at one moment (stage 3), sorted
+// by ID, with the time and a stage-1 metrics read taken just before the
+// stack dump.
+//
+// Err is empty when the runtime's dump was parsed completely. When the
+// parser met a line it does not know (a Go version with a new dump format,
+// for instance), Err says which line and Goroutines holds one record per
+// goroutine with only ID set: every goroutine is still accounted for by ID,
+// so a diff still finds new goroutines, but filters that look at frames or
+// state cannot remove any of them. Callers that decide on leaks should
+// surface Err.
+//
+// The zero Snapshot is a valid, empty snapshot. Snapshots are plain data:
+// they survive JSON round trips and may be read from several goroutines at
+// once. Goroutines of one snapshot share the backing arrays of their Frames
+// (each slice is capped, so appending to one never changes another) and may
+// share Labels maps; treat them as read-only.
+type Snapshot struct {
+	Time       time.Time   `json:"time"`
+	Metrics    Metrics     `json:"metrics"`
+	Goroutines []Goroutine `json:"goroutines"`
+	// Err describes a problem parsing the dump; empty when there was none.
+	Err string `json:"err,omitempty"`
+}
+
+// Contains reports whether the snapshot holds goroutine id. A nil snapshot
+// holds none.
+func (s *Snapshot) Contains(id uint64) bool {
+	_, ok := s.index(id)
+	return ok
+}
+
+// Find returns goroutine id of the snapshot and true, or the zero Goroutine
+// and false when the snapshot does not hold it.
+func (s *Snapshot) Find(id uint64) (Goroutine, bool) {
+	if i, ok := s.index(id); ok {
+		return s.Goroutines[i], true
+	}
+	return Goroutine{}, false
+}
+
+// index finds id by binary search; Goroutines is sorted by ID.
+func (s *Snapshot) index(id uint64) (int, bool) {
+	if s == nil {
+		return 0, false
+	}
+	return slices.BinarySearchFunc(s.Goroutines, id, func(g Goroutine, id uint64) int {
+		switch {
+		case g.ID < id:
+			return -1
+		case g.ID > id:
+			return 1
+		}
+		return 0
+	})
+}
+
+// IsCurrent reports whether no goroutine has been created since s was
+// captured, judged by the cheap stage-1 counter /sched/goroutines-created.
+// When it returns true, every goroutine alive now is in s, so s is still an
+// exact baseline and a new [Capture] (which stops the world) can be skipped.
+// A nil or zero snapshot is never current.
+func (s *Snapshot) IsCurrent() bool {
+	return s != nil && s.Metrics.Created != 0 && readCreated() == s.Metrics.Created
+}
+
+// samplerPrefix starts the name of every function of leakfunnel's own
+// stage-2 sampler goroutine; Capture leaves such goroutines out.
+const samplerPrefix = "github.com/leakfunnel/leakfunnel/funnel.(*Sampler)."
+
+// Capture takes a whole-process snapshot: the time, a [ReadMetrics] sample,
+// and every goroutine from one runtime.Stack dump, parsed once. It leaves out
+// the goroutine that calls it and leakfunnel's own sampler goroutines (any
+// goroutine with a frame of a *Sampler method).
+//
+// The dump stops the world for about a microsecond per goroutine. The dump
+// buffer is reused between calls and sized from the live goroutine count and
+// the size of earlier dumps, so a dump normally runs once; when it does not
+// fit, the buffer grows and the dump runs again. Capture never fails: parse
+// problems are reported in [Snapshot.Err]. It is safe to call from several
+// goroutines at once.
+func Capture() *Snapshot {
+	b := getBuffer()
+	s := capture(b, nil)
+	putBuffer(b)
+	return s
+}
+
+// dumpBuffer is a reusable stack dump buffer.
+type dumpBuffer struct{ b []byte }
+
+var (
+	bufferPool sync.Pool
+	// bytesPerGoroutine is the average record size of the latest dump, used
+	// to size a fresh buffer when the pool has none (it is emptied by GC).
+	// It is a sizing hint, not configuration.
+	bytesPerGoroutine atomic.Int64
+)
+
+func getBuffer() *dumpBuffer {
+	if b, ok := bufferPool.Get().(*dumpBuffer); ok {
+		return b
+	}
+	return new(dumpBuffer)
+}
+
+func putBuffer(b *dumpBuffer) { bufferPool.Put(b) }
+
+const (
+	// minDumpBuffer is the smallest buffer a dump starts with.
+	minDumpBuffer = 16 << 10
+	// defaultRecordSize estimates one goroutine record before any dump.
+	defaultRecordSize = 1 << 10
+)
+
+// dump writes every goroutine into b, growing it until the dump fits, and
+// returns the dump. goroutines is the live count, used to size the buffer.
+func (b *dumpBuffer) dump(goroutines uint64) []byte {
+	per := bytesPerGoroutine.Load()
+	if per <= 0 {
+		per = defaultRecordSize
+	}
+	// Leave a quarter for goroutines started since the count was read and
+	// for records longer than average.
+	if want := int(goroutines)*int(per)*5/4 + minDumpBuffer; cap(b.b) < want {
+		b.b = make([]byte, want)
+	}
+	for {
+		buf := b.b[:cap(b.b)]
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			if goroutines > 0 {
+				bytesPerGoroutine.Store(int64(n) / int64(goroutines))
+			}
+			return buf[:n]
+		}
+		// Full: the dump may be cut. Double the buffer and run it again.
+		b.b = make([]byte, 2*len(buf))
+	}
+}
+
+// capture dumps into b and parses the records keep accepts (all when keep
+// is nil).
+func capture(b *dumpBuffer, keep func(uint64) bool) *Snapshot {
+	s := &Snapshot{Time: time.Now(), Metrics: ReadMetrics()}
+	dump := b.dump(s.Metrics.Goroutines)
+	self, _ := firstID(dump)
+	recs, err := stack.ParseIf(dump, func(id uint64) bool {
+		return id != self && (keep == nil || keep(id))
+	})
+	if err != nil {
+		s.Err = "parse goroutine dump: " + err.Error()
+		ids, idErr := stack.IDs(dump, nil)
+		if idErr != nil {
+			s.Err += "; read goroutine IDs: " + idErr.Error()
+		}
+		s.Goroutines = make([]Goroutine, 0, len(ids))
+		for _, id := range ids {
+			if id != self && (keep == nil || keep(id)) {
+				s.Goroutines = append(s.Goroutines, Goroutine{ID: id})
+			}
+		}
+	} else {
+		s.Goroutines = convert(recs)
+	}
+	if !slices.IsSortedFunc(s.Goroutines, byID) {
+		slices.SortFunc(s.Goroutines, byID)
+	}
+	return s
+}
+
+func byID(a, b Goroutine) int {
+	switch {
+	case a.ID < b.ID:
+		return -1
+	case a.ID > b.ID:
+		return 1
+	}
+	return 0
+}
+
+// firstID reads the ID of the first record of a dump, which runtime.Stack
+// always writes for the calling goroutine.
+func firstID(dump []byte) (uint64, bool) {
+	line, _, _ := bytes.Cut(dump, []byte("\n"))
+	rest, ok := bytes.CutPrefix(line, []byte("goroutine "))
+	if !ok {
+		return 0, false
+	}
+	var id uint64
+	n := 0
+	for ; n < len(rest) && '0' <= rest[n] && rest[n] <= '9'; n++ {
+		id = id*10 + uint64(rest[n]-'0')
+	}
+	return id, n > 0
+}
+
+// convert turns parser records into Goroutines, dropping the sampler's.
+// Frames are shared with the parser's single backing array, not copied: the
+// two Frame types have the same fields, so the conversion of element
+// pointers is checked by the compiler.
+func convert(recs []stack.Goroutine) []Goroutine {
+	out := make([]Goroutine, 0, len(recs))
+	for i := range recs {
+		r := &recs[i]
+		if isSampler(r.Frames) {
+			continue
+		}
+		out = append(out, Goroutine{
+			ID:             r.ID,
+			State:          r.State,
+			Wait:           r.Wait,
+			LockedToThread: r.LockedToThread,
+			Scan:           r.Scan,
+			Leaked:         r.Leaked,
+			Durable:        r.Durable,
+			Labels:         r.Labels,
+			Frames:         frames(r.Frames),
+			Elided:         r.Elided,
+			CreatedBy:      Frame(r.CreatedBy),
+			CreatorID:      r.CreatorID,
+			Ancestors:      ancestors(r.Ancestors),
+		})
+	}
+	return out
+}
+
+func frames(fs []stack.Frame) []Frame {
+	if len(fs) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*Frame)(&fs[0]), len(fs))
+}
+
+func ancestors(as []stack.Ancestor) []Ancestor {
+	if len(as) == 0 {
+		return nil
+	}
+	out := make([]Ancestor, len(as))
+	for i, a := range as {
+		out[i] = Ancestor{ID: a.ID, Frames: frames(a.Frames), Elided: a.Elided}
+	}
+	return out
+}
+
+func isSampler(fs []stack.Frame) bool {
+	for _, f := range fs {
+		if strings.HasPrefix(f.Func, samplerPrefix) {
+			return true
+		}
+	}
+	return false
+}
