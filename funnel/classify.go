@@ -33,7 +33,10 @@ import "strings"
 //	sweep wait, GC scavenge wait, GC worker (idle),
 //	force gc (idle), ...), idle, dead, panicwait    ClassOther
 //
-// Top frames refine two cases. A "semacquire" wait inside runtime.GC or a
+// Top frames refine two cases. (A dump shows the runtime's own frames, such
+// as runtime.gopark and runtime.chanrecv, only with GOTRACEBACK=system; the
+// standard library's frames, such as sync.runtime_SemacquireMutex and
+// time.Sleep, always.) A "semacquire" wait inside runtime.GC or a
 // stop-the-world (runtime.stopTheWorld, runtime.ReadMemStats) is transient
 // and so [ClassRunning]; any other semacquire is [ClassBlocked]. A wait reason
 // the table does not know (a plain "waiting", or one added by a later Go
