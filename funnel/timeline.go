@@ -2,6 +2,7 @@ package funnel
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -103,6 +104,9 @@ type Sampler struct {
 	last    Metrics
 	lastOff time.Duration
 	peak    uint64
+
+	// progress mirrors reads for other goroutines.
+	progress atomic.Int64
 }
 
 // StartSampler starts a sampler that reads the metrics every interval (zero
@@ -161,6 +165,7 @@ func (s *Sampler) record(off time.Duration, m Metrics) {
 		s.first = m
 	}
 	s.reads++
+	s.progress.Store(int64(s.reads))
 	s.last, s.lastOff = m, off
 	s.peak = max(s.peak, m.Goroutines)
 	if (s.reads-1)%s.stride != 0 {
