@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // FormatOptions controls [FormatClusters] and [FormatResult]. The zero value
@@ -131,7 +132,7 @@ func ResultFigures(r *Result) string {
 	} else if r.Final != nil {
 		parts = append(parts, fmt.Sprintf("goroutines at end %d", len(r.Final.Goroutines)))
 	}
-	settle := fmt.Sprintf("settled in %s (%s", r.Settle, reportPlural(r.Snapshots, "snapshot"))
+	settle := fmt.Sprintf("settled in %s (%s", reportDuration(r.Settle), reportPlural(r.Snapshots, "snapshot"))
 	if r.TimedOut {
 		settle += ", timed out"
 	}
@@ -192,7 +193,7 @@ func reportCluster(b *strings.Builder, n int, c *Cluster, opts FormatOptions) {
 		}
 	}
 	if c.LongestWait > 0 {
-		fmt.Fprintf(b, ", waiting %s", c.LongestWait)
+		fmt.Fprintf(b, ", waiting %s", reportDuration(c.LongestWait))
 	}
 	b.WriteByte('\n')
 
@@ -328,4 +329,13 @@ func reportMore(n int, noun string) string {
 		return "1 more " + noun
 	}
 	return strconv.Itoa(n) + " more " + noun + "s"
+}
+
+// reportDuration rounds d for reading: to the millisecond from 1ms up, to
+// the microsecond below.
+func reportDuration(d time.Duration) string {
+	if d >= time.Millisecond {
+		return d.Round(time.Millisecond).String()
+	}
+	return d.Round(time.Microsecond).String()
 }

@@ -46,7 +46,7 @@ func (s *clusterSearch) run(name string, actual any, pred func(*funnel.Cluster) 
 func (s *clusterSearch) message(what string, negated bool) string {
 	var b strings.Builder
 	if negated {
-		fmt.Fprintf(&b, "Expected no leak cluster %s, but %d of %d matched:\n", what, len(s.found), len(s.all))
+		fmt.Fprintf(&b, "Expected no leak cluster %s, but %d of %s matched:\n", what, len(s.found), plural(len(s.all), "cluster"))
 		b.WriteString(clustersText(s.found, s.proofUsed))
 		b.WriteString("End the goroutines of these clusters before the test returns, or ignore them when checking for leaks.")
 		return b.String()
@@ -54,7 +54,7 @@ func (s *clusterSearch) message(what string, negated bool) string {
 	if len(s.all) == 0 {
 		fmt.Fprintf(&b, "Expected a leak cluster %s, but there are no leaks at all.\n", what)
 	} else {
-		fmt.Fprintf(&b, "Expected a leak cluster %s, but none of the %d matched:\n", what, len(s.all))
+		fmt.Fprintf(&b, "Expected a leak cluster %s, but none of %s matched:\n", what, plural(len(s.all), "cluster"))
 		b.WriteString(clustersText(s.all, s.proofUsed))
 	}
 	b.WriteString("Check the goroutine the test expects to leak: where it is started, and that the check's filters do not ignore it.")
@@ -96,4 +96,12 @@ func clusterClass(c *funnel.Cluster) funnel.Class {
 		return c.Key.Class
 	}
 	return c.Representative.Class
+}
+
+// plural renders "1 cluster" or "3 clusters".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

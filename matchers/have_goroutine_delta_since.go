@@ -15,9 +15,11 @@ import (
 //
 // The delta is an int: the goroutines of the actual snapshot minus those of
 // baseline, both as listed in the snapshots (so the goroutine that captured
-// each is not counted). It is a count, not an identity check: a baseline
-// goroutine that ended can hide a new one that leaked; use
-// [HaveLeakedSince] for that.
+// each is not counted) and without those the standard filters
+// ([funnel.StandardFilters]) ignore, so that a test framework's own
+// goroutines coming and going do not move it. It is a count, not an
+// identity check: a baseline goroutine that ended can hide a new one that
+// leaked; use [HaveLeakedSince] for that.
 //
 // The actual value may be anything [HaveLeakedSince] accepts; for a
 // *funnel.Result its final snapshot is used. A nil baseline, a nil m, a
@@ -61,7 +63,8 @@ func (m *haveGoroutineDeltaSinceMatcher) Match(actual any) (bool, error) {
 	if err := checkBaseline(haveGoroutineDeltaSinceName, m.baseline, cur); err != nil {
 		return false, err
 	}
-	m.before, m.after = len(m.baseline.Goroutines), len(cur.Goroutines)
+	std := funnel.StandardFilters()
+	m.before, m.after = countUnfiltered(m.baseline, std), countUnfiltered(cur, std)
 	m.delta = m.after - m.before
 	ok, err := m.inner.Match(m.delta)
 	if err != nil {
@@ -82,8 +85,8 @@ func (m *haveGoroutineDeltaSinceMatcher) message(negated bool) string {
 	if negated {
 		inner = m.inner.NegatedFailureMessage(m.delta)
 	}
-	return fmt.Sprintf("Expected the goroutine delta since the baseline (%d -> %d goroutines, delta %+d) to satisfy the numeric matcher, but it did not:\n%s\n%s",
-		m.before, m.after, m.delta, format.IndentString(inner, 1),
+	return fmt.Sprintf("Goroutine delta since the baseline: %+d (%d -> %d goroutines, not counting those the standard filters ignore)\n%s\n%s",
+		m.delta, m.before, m.after, inner,
 		"Find the goroutines behind the change with HaveLeakedSince(baseline), which lists them by cluster.")
 }
 
@@ -92,4 +95,23 @@ func (m *haveGoroutineDeltaSinceMatcher) message(negated bool) string {
 func (m *haveGoroutineDeltaSinceMatcher) MatchMayChangeInTheFuture(actual any) bool {
 	_, live := actual.(LiveSnapshot)
 	return live
+}
+
+// countUnfiltered counts the goroutines of s that no filter ignores.
+func countUnfiltered(s *funnel.Snapshot, filters []funnel.Filter) int {
+	n := 0
+	for i := range s.Goroutines {
+		g := &s.Goroutines[i]
+		ignored := false
+		for _, f := range filters {
+			if f.Ignores(g) {
+				ignored = true
+				break
+			}
+		}
+		if !ignored {
+			n++
+		}
+	}
+	return n
 }

@@ -66,7 +66,7 @@ func (m *haveLeakClustersMatcher) message(negated bool) string {
 		inner = m.inner.NegatedFailureMessage(n)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Expected the number of leak clusters (%d) to satisfy the numeric matcher, but it did not:\n%s\n", n, format.IndentString(inner, 1))
+	fmt.Fprintf(&b, "Leak clusters: %d\n%s\n", n, inner)
 	if n > 0 {
 		b.WriteString(clustersText(m.search.all, m.search.proofUsed))
 	}

@@ -143,8 +143,8 @@ func (m *haveTimelineFigureMatcher) message(negated bool) string {
 	if negated {
 		inner = m.inner.NegatedFailureMessage(m.value)
 	}
-	return fmt.Sprintf("Expected the timeline's %s (%v, over %d samples) to satisfy the numeric matcher, but it did not:\n%s\n%s",
-		m.figure, m.value, m.samples, format.IndentString(inner, 1),
+	return fmt.Sprintf("Timeline %s: %v (over %d samples)\n%s\n%s",
+		m.figure, m.value, m.samples, inner,
 		"The timeline explains a leak but does not find one: look at HaveLeakedSince or HaveLeaked for the goroutines involved.")
 }
 

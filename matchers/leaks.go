@@ -186,8 +186,8 @@ func leakMessage(v *verdict, cfg *config, since, negated bool) string {
 		where = " since the baseline"
 	}
 	if negated {
-		fmt.Fprintf(&b, "Expected no goroutines to have leaked%s, but %s did (%s):\n",
-			where, countText(len(v.leaks)), details(v, cfg))
+		fmt.Fprintf(&b, "Expected no goroutines to have leaked%s, but %d did (%s):\n",
+			where, len(v.leaks), details(v, cfg))
 		opts := funnel.FormatOptions{Indent: format.Indent, ProofUsed: v.proofUsed}
 		// Writing to a strings.Builder cannot fail.
 		_ = funnel.FormatClusters(&b, v.clusters, opts)
@@ -202,13 +202,6 @@ func leakMessage(v *verdict, cfg *config, since, negated bool) string {
 	fmt.Fprintf(&b, "Expected goroutines to have leaked%s, but none did (%s).\n", where, details(v, cfg))
 	b.WriteString("If a leak was expected, check that the code under test started it before the snapshot was taken and that no option above ignores it.")
 	return b.String()
-}
-
-func countText(n int) string {
-	if n == 1 {
-		return "1"
-	}
-	return fmt.Sprint(n)
 }
 
 // details is the parenthesis of the first line: counts and options.
@@ -238,7 +231,14 @@ func details(v *verdict, cfg *config) string {
 func nextStep(v *verdict) string {
 	hint := "matchers.IgnoringTopFunction(...)"
 	if len(v.clusters) > 0 && len(v.clusters[0].Representative.Frames) > 0 {
-		hint = fmt.Sprintf("matchers.IgnoringTopFunction(%q)", v.clusters[0].Representative.Frames[0].Func)
+		g := &v.clusters[0].Representative
+		// Suggest the frame the goroutine's own code waits in; it is the
+		// top function only when no runtime or sync frame sits above it.
+		if site := funnel.WaitSite(g); site.Func == g.Frames[0].Func {
+			hint = fmt.Sprintf("matchers.IgnoringTopFunction(%q)", site.Func)
+		} else {
+			hint = fmt.Sprintf("matchers.IgnoringAnyFrame(%q)", site.Func)
+		}
 	}
 	return "End these goroutines before the test returns (close their channels, cancel their contexts, stop their servers and tickers), " +
 		"or, if they are expected to outlive it, ignore them with an option such as " + hint + "."
