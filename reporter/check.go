@@ -195,7 +195,7 @@ func (r *Reporter) finishSpec(ctx context.Context, sc *specCheck) error {
 		res = &funnel.Result{Baseline: sc.base}
 	}
 	if sc.labelled && res.Final != nil {
-		r.noteContainerGoroutines(sc, res.Final)
+		r.noteContainerGoroutines(sc, res.Final, rep)
 	}
 
 	lr := r.buildReport(subject{
@@ -222,7 +222,7 @@ func (r *Reporter) finishSpec(ctx context.Context, sc *specCheck) error {
 // noteContainerGoroutines records new goroutines labelled for a container
 // (started by AfterAll, or marked with ContainerScoped) so that the
 // container is checked when its scope ends.
-func (r *Reporter) noteContainerGoroutines(sc *specCheck, final *funnel.Snapshot) {
+func (r *Reporter) noteContainerGoroutines(sc *specCheck, final *funnel.Snapshot, rep types.SpecReport) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i := range final.Goroutines {
@@ -232,13 +232,21 @@ func (r *Reporter) noteContainerGoroutines(sc *specCheck, final *funnel.Snapshot
 		}
 		key := g.Labels[LabelSubject]
 		if _, ok := r.containers[key]; !ok {
-			r.pending(key, containerName(key), sc)
+			r.pending(key, containerName(rep, key), sc)
 		}
 	}
 }
 
-// containerName is used when only a container's location is known.
-func containerName(key string) string { return "container at " + key }
+// containerName returns the full text of the spec's container at location
+// key.
+func containerName(rep types.SpecReport, key string) string {
+	for i, l := range rep.ContainerHierarchyLocations {
+		if l.String() == key && i < len(rep.ContainerHierarchyTexts) {
+			return strings.Join(rep.ContainerHierarchyTexts[:i+1], " ")
+		}
+	}
+	return "container at " + key
+}
 
 // nodeEvents returns the node-start events of a spec report.
 func nodeEvents(rep types.SpecReport) []types.SpecEvent {
@@ -438,7 +446,16 @@ func addEntries(lr LeakReport, tl *funnel.Timeline, cfg Config) {
 			Failed: lr.Failed, Leaked: lr.Leaked, Proven: lr.Proven, Text: lr.Text,
 			Errors: append(lr.Errors, fmt.Sprintf("report entry dropped its details: %v", err))}
 	}
-	ginkgo.AddReportEntry(EntryName, lr, ginkgo.ReportEntryVisibilityFailureOrVerbose)
+	// A failing check's report is the failure message; a report-only
+	// leak is shown always; a clean check only on failure or verbose.
+	vis := ginkgo.ReportEntryVisibilityFailureOrVerbose
+	switch {
+	case lr.Failed:
+		vis = ginkgo.ReportEntryVisibilityNever
+	case lr.Leaked > 0:
+		vis = ginkgo.ReportEntryVisibilityAlways
+	}
+	ginkgo.AddReportEntry(EntryName, lr, vis)
 	if tl == nil || len(tl.Samples) == 0 {
 		return
 	}
@@ -451,9 +468,9 @@ func addEntries(lr LeakReport, tl *funnel.Timeline, cfg Config) {
 	if err := jsonSafe(small); err != nil {
 		return
 	}
-	vis := ginkgo.ReportEntryVisibilityNever
+	tvis := ginkgo.ReportEntryVisibilityNever
 	if verbose {
-		vis = ginkgo.ReportEntryVisibilityFailureOrVerbose
+		tvis = ginkgo.ReportEntryVisibilityFailureOrVerbose
 	}
-	ginkgo.AddReportEntry(TimelineEntryName, small, vis)
+	ginkgo.AddReportEntry(TimelineEntryName, small, tvis)
 }

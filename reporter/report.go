@@ -39,7 +39,6 @@ type Timeline struct {
 	funnel.Timeline
 }
 
-
 // String renders the timeline's summary in one line.
 func (t Timeline) String() string {
 	s := t.Summary
@@ -271,7 +270,9 @@ func writeArtifacts(lr *LeakReport, res *funnel.Result) []string {
 		return enc.Encode(lr.Clusters)
 	})
 	if res.Final != nil {
-		write(&lr.Artifacts.Final, "final.pb.gz", func(w io.Writer) error { return funnel.WriteProfile(w, res.Final) })
+		write(&lr.Artifacts.Final, "final.pb.gz", func(w io.Writer) error {
+			return funnel.WriteProfile(w, res.Final, funnel.ProfileClusters(res.Clusters))
+		})
 	}
 	if res.Baseline != nil && len(res.Baseline.Goroutines) > 0 {
 		write(&lr.Artifacts.Baseline, "baseline.pb.gz", func(w io.Writer) error { return funnel.WriteProfile(w, res.Baseline) })
