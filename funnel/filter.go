@@ -165,7 +165,9 @@ const (
 //
 //   - Go runtime: goroutines started by package runtime that run user code,
 //     such as the finalizer and cleanup goroutines while they run a
-//     finalizer (the runtime hides its other goroutines from dumps).
+//     finalizer or cleanup (the runtime hides its other goroutines from
+//     dumps). They are recognised by a creator or an outermost frame in
+//     package runtime, as the runtime prints no "created by" line for them.
 //   - testing: goroutines started by package testing (tests, subtests,
 //     the test binary's alarm) and the test binary's main goroutine.
 //   - os/signal: the signal delivery loop started by signal.Notify.
@@ -177,9 +179,9 @@ const (
 //     goroutine, so a user's own rpc clients stay visible; it needs the
 //     snapshot, see [Filter.IgnoresIn]). When GINKGO_PARALLEL_PROTOCOL is
 //     "HTTP" at the time of the call, the client talks HTTP through
-//     http.DefaultTransport instead, and the set also ignores every
-//     connection goroutine of an http.Transport, a user's included: their
-//     creators exit at once, so they cannot be told apart.
+//     http.DefaultTransport instead, and that entry is replaced by one that
+//     ignores every connection goroutine of an http.Transport, a user's
+//     included: their creators exit at once, so they cannot be told apart.
 //   - Gomega: goroutines started by Gomega packages, such as those gbytes
 //     abandons on a timeout. Those of gexec are kept: a gexec session
 //     still watching its process means a process that was never waited for.
@@ -189,7 +191,15 @@ const (
 // entry still matches a goroutine of the current Go and Ginkgo versions.
 func StandardFilters() []Filter {
 	fs := []Filter{
-		named("Go runtime", createdByPrefix("runtime.")),
+		{
+			desc: `Go runtime: outermost frame or creator in package "runtime"`,
+			ignore: func(g *Goroutine, _ *Snapshot) bool {
+				if strings.HasPrefix(g.CreatedBy.Func, "runtime.") {
+					return true
+				}
+				return !g.Elided && len(g.Frames) > 0 && strings.HasPrefix(g.Frames[len(g.Frames)-1].Func, "runtime.")
+			},
+		},
 		named("testing", createdByPrefix("testing.")),
 		named("testing main goroutine", AnyFrame("testing.(*M).Run")),
 		named("os/signal", createdByPrefix("os/signal.")),
@@ -197,16 +207,6 @@ func StandardFilters() []Filter {
 		named("Ginkgo interrupt handler", CreatedByFunction(ginkgoInterrupts)),
 		named("Ginkgo progress signal", CreatedByFunction(ginkgoProgressSignal)),
 		named("Ginkgo output interceptor", createdByPrefix(ginkgoOutput)),
-		{
-			desc: fmt.Sprintf("Ginkgo parallel client: created by %q in the goroutine running %q", rpcNewClient, ginkgoRunSpecs),
-			ignore: func(g *Goroutine, s *Snapshot) bool {
-				if g.CreatedBy.Func != rpcNewClient || s == nil {
-					return false
-				}
-				creator, ok := s.Find(g.CreatorID)
-				return ok && hasFrame(&creator, ginkgoRunSpecs)
-			},
-		},
 		{
 			desc: fmt.Sprintf("Gomega: created by prefix %q, except %q", gomegaPrefix, gexecPrefix),
 			ignore: func(g *Goroutine, _ *Snapshot) bool {
@@ -216,7 +216,16 @@ func StandardFilters() []Filter {
 		},
 	}
 	if os.Getenv("GINKGO_PARALLEL_PROTOCOL") == "HTTP" {
-		fs = append(fs, named("Ginkgo parallel client (HTTP protocol)", CreatedByFunction(httpDialConn)))
+		return append(fs, named("Ginkgo parallel client (HTTP protocol)", CreatedByFunction(httpDialConn)))
 	}
-	return fs
+	return append(fs, Filter{
+		desc: fmt.Sprintf("Ginkgo parallel client: created by %q in the goroutine running %q", rpcNewClient, ginkgoRunSpecs),
+		ignore: func(g *Goroutine, s *Snapshot) bool {
+			if g.CreatedBy.Func != rpcNewClient || s == nil {
+				return false
+			}
+			creator, ok := s.Find(g.CreatorID)
+			return ok && hasFrame(&creator, ginkgoRunSpecs)
+		},
+	})
 }
