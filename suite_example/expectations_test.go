@@ -86,10 +86,7 @@ func site(file, after, marker string) string {
 
 // got turns a reported cluster into the shape of an expectation.
 func got(c reporter.LeakCluster) wantCluster {
-	created := c.Attribution.CreatedBy
-	if created.Func == "" {
-		created = c.Representative.CreatedBy
-	}
+	created := c.Representative.CreatedBy
 	s := filepath.Base(created.File)
 	if strings.Contains(created.Func, module) {
 		s = fmt.Sprintf("%s:%d", s, created.Line)
