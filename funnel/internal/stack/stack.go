@@ -178,6 +178,10 @@ func firstHeader(dump []byte) (int, error) {
 		for j, c := range dump[:end] {
 			if c != '\n' && c != '\r' {
 				line := lineNumber(dump, j)
+				if text := dump[j:]; i < 0 && bytes.IndexByte(text, '\n') < 0 && bytes.HasPrefix(headerPrefix, text) {
+					// The dump was cut inside its first header.
+					return 0, fmt.Errorf("line %d: %w", line, ErrTruncated)
+				}
 				return 0, fmt.Errorf("line %d: expected a goroutine header, got %q", line, clip(lineAt(dump, j)))
 			}
 		}
@@ -346,7 +350,7 @@ func parse(dump []byte, keep func(uint64) bool) ([]Goroutine, error) {
 					p.start(id)
 					g = &p.out[len(p.out)-1]
 				}
-			} else if g == nil {
+			} else if g == nil && !bytes.HasPrefix(headerPrefix, last) {
 				return nil, p.lineErr(lineNo, last, "unexpected line")
 			}
 			return truncated(lineNo)
@@ -360,7 +364,7 @@ func parse(dump []byte, keep func(uint64) bool) ([]Goroutine, error) {
 		switch {
 		case bytes.HasPrefix(line, headerPrefix):
 			if g != nil && ph.needsFile() {
-				return nil, p.lineErr(lineNo, line, "expected a file line")
+				return nil, p.lineErr(lineNo, line, "expected a file line, got")
 			}
 			finish()
 			id, ok := headerID(line)
@@ -389,7 +393,7 @@ func parse(dump []byte, keep func(uint64) bool) ([]Goroutine, error) {
 			continue
 		case len(line) == 0:
 			if g != nil && ph.needsFile() {
-				return nil, p.lineErr(lineNo, line, "expected a file line")
+				return nil, p.lineErr(lineNo, line, "expected a file line, got")
 			}
 			finish()
 		case g == nil:
@@ -417,7 +421,7 @@ func parse(dump []byte, keep func(uint64) bool) ([]Goroutine, error) {
 				return nil, p.lineErr(lineNo, line, "bad file line")
 			}
 		case ph.needsFile():
-			return nil, p.lineErr(lineNo, line, "expected a file line")
+			return nil, p.lineErr(lineNo, line, "expected a file line, got")
 		case line[0] == '[':
 			id, ok := ancestorHeader(line)
 			if !ok || ph == inFrames && block == 0 {
@@ -528,7 +532,7 @@ func (p *parser) result() []Goroutine {
 }
 
 func (p *parser) lineErr(lineNo int, line []byte, what string) error {
-	return fmt.Errorf("line %d: %s: %q", lineNo, what, clip(line))
+	return fmt.Errorf("line %d: %s %q", lineNo, what, clip(line))
 }
 
 // intern returns b as a string, shared with earlier equal strings.
