@@ -229,8 +229,10 @@ func TestCheckContext(t *testing.T) {
 	if res.Settle > time.Second || !res.TimedOut {
 		t.Errorf("settle = %v, timed out %v; want an end soon after ctx, marked timed out", res.Settle, res.TimedOut)
 	}
-	if len(res.Leaks) != 1 || res.Leaks[0].ID != f.ID() {
-		t.Errorf("leaks = %v, want goroutine %d", res.Leaks, f.ID())
+	// The goroutine the context's deadline timer started to cancel it may
+	// still be running at the final look; the fixture must be there.
+	if !slices.ContainsFunc(res.Leaks, func(g Goroutine) bool { return g.ID == f.ID() }) {
+		t.Errorf("leaks = %v, want goroutine %d among them", res.Leaks, f.ID())
 	}
 }
 
