@@ -136,12 +136,17 @@ func (r *Result) GomegaString() string { return r.String() }
 // remains. While new goroutines remain it keeps polling the count and takes
 // another snapshot only when enough goroutines have exited since the last one
 // (the created-goroutines counter tells exits from starts) for every leak
-// that may still finish to have gone, and when one of the leaks was running
-// and may have blocked for good since. It ends at once, without waiting out
-// the timeout, when every remaining new goroutine is [ClassPermanent] or
-// proven (see [Prove]). At the timeout, or when ctx ends, it reports what is
+// that may still finish to have gone; when one of the leaks was running and
+// may have blocked for good since; or, with the goroutineleak profile, when
+// some goroutine exited and so may have left a blocked leak unreachable.
+// Snapshots after the first are spaced by a gap that starts at one poll
+// interval and doubles each time, so that a process whose goroutines come
+// and go all the time costs at most about log2(timeout/poll)+2 snapshots
+// (12 with the defaults). Settling ends at once, without waiting out the
+// timeout, when every remaining new goroutine is [ClassPermanent] or proven
+// (see [Prove]). At the timeout, or when ctx ends, Check reports what is
 // still there, taking a final snapshot only if a goroutine could have started
-// or exited since the last one.
+// or exited since the last one, or one of the leaks was running.
 //
 // Each remaining leak is classified ([Classify]) and, when the goroutineleak
 // profile is available and [WithProof] is not false, marked Proven; leaks are
@@ -290,11 +295,12 @@ func (c *checker) run(ctx context.Context) (*Result, error) {
 	c.res.ProofUsed = c.proof
 	deadline := c.start.Add(c.cfg.timeout)
 	firstLook := c.start.Add(firstLookPolls * c.cfg.poll)
-	// After the first look, a partial change (a leak that was running, or
-	// an exit that may have made a blocked leak provable) is looked at
-	// again no sooner than relook; the gap doubles each time.
+	// After a look, the next one comes no sooner than relook. The gap
+	// starts at one poll interval and doubles with each look, which bounds
+	// the snapshots of one check to about log2(timeout/poll)+2 even when
+	// other goroutines start and exit all the time.
 	var relook time.Time
-	gap := firstLookPolls * c.cfg.poll
+	gap := c.cfg.poll
 	var timer *time.Timer
 	for {
 		m := ReadMetrics()
@@ -306,7 +312,7 @@ func (c *checker) run(ctx context.Context) (*Result, error) {
 		} else {
 			exits := exitsSince(c.at, m)
 			partial := c.hasRunning() || c.proof && exits > 0 && c.hasProofCandidate()
-			should = exits >= int64(c.pending()) || partial && !now.Before(relook)
+			should = !now.Before(relook) && (exits >= int64(c.pending()) || partial)
 		}
 		if should {
 			done, err := c.look()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"runtime/pprof"
 	"slices"
 	"sync"
@@ -195,6 +196,51 @@ func TestCheckBlockedTimesOut(t *testing.T) {
 	}
 	if res.Polls < 20 {
 		t.Errorf("polled %d times in 100ms at 2ms, want about 50", res.Polls)
+	}
+}
+
+// churnChild is the body of the goroutines TestCheckChurn starts and ends
+// all the time.
+func churnChild(done chan<- struct{}) { close(done) }
+
+// TestCheckChurn runs a check while goroutines start and exit all the time:
+// the snapshots stay few (about log2(timeout/poll)+2).
+func TestCheckChurn(t *testing.T) {
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			done := make(chan struct{})
+			go churnChild(done)
+			<-done
+		}
+	}()
+	t.Cleanup(func() {
+		close(stop)
+		wg.Wait()
+	})
+	base := Capture()
+	f := leaktest.MustStart(t, leaktest.ChanRecv, 1)
+	timeout := 200 * time.Millisecond
+	res, err := Check(t.Context(), base, WithTimeout(timeout),
+		WithFilters(TopFunction("github.com/leakfunnel/leakfunnel/funnel.churnChild")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.TimedOut || !slices.ContainsFunc(res.Leaks, func(g Goroutine) bool { return g.ID == f.ID() }) {
+		t.Errorf("TimedOut %v, leaks %v; want a timeout with goroutine %d", res.TimedOut, res.Leaks, f.ID())
+	}
+	limit := 2 + int(math.Log2(float64(timeout/DefaultPollInterval))) + 1
+	t.Logf("%d snapshots, %d polls in %v", res.Snapshots, res.Polls, res.Settle)
+	if res.Snapshots > limit {
+		t.Errorf("took %d full snapshots under churn, want at most %d", res.Snapshots, limit)
 	}
 }
 
