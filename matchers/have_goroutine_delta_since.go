@@ -104,7 +104,7 @@ func countUnfiltered(s *funnel.Snapshot, filters []funnel.Filter) int {
 		g := &s.Goroutines[i]
 		ignored := false
 		for _, f := range filters {
-			if f.Ignores(g) {
+			if f.IgnoresIn(g, s) {
 				ignored = true
 				break
 			}

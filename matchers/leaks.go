@@ -145,7 +145,7 @@ func leaksOfResult(name string, cfg *config, r *funnel.Result, base *funnel.Snap
 		g := r.Leaks[i]
 		ignored := false
 		for _, f := range fs {
-			if f.Ignores(&g) {
+			if f.IgnoresIn(&g, r.Final) {
 				ignored = true
 				break
 			}
