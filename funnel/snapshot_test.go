@@ -126,3 +126,73 @@ func TestSnapshotIsCurrent(t *testing.T) {
 		t.Errorf("IsCurrent() = true after a goroutine was started")
 	}
 }
+
+func TestCaptureSince(t *testing.T) {
+	leaktest.MustStart(t, leaktest.ChanRecv, 5)
+	base := funnel.Capture()
+	var r funnel.Recorder
+	for _, tc := range []struct {
+		name    string
+		capture func(*funnel.Snapshot) *funnel.Snapshot
+	}{
+		{"CaptureSince", funnel.CaptureSince},
+		{"Recorder.CaptureSince", r.CaptureSince},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := leaktest.MustStart(t, leaktest.WaitGroup, 3)
+			since := tc.capture(base)
+			if since.Err != "" {
+				t.Fatalf("Err = %q", since.Err)
+			}
+			for _, g := range since.Goroutines {
+				if base.Contains(g.ID) {
+					t.Errorf("snapshot since base holds baseline goroutine %d", g.ID)
+				}
+			}
+			full := funnel.Capture()
+			want, err := funnel.Leaked(base, full, funnel.StandardFilters())
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := funnel.Leaked(base, since, funnel.StandardFilters())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(ids(want), ids(got)); diff != "" {
+				t.Errorf("Leaked over the snapshot since base (-full +since):\n%s", diff)
+			}
+			if diff := cmp.Diff(slices.Sorted(slices.Values(f.IDs)), ids(got)); diff != "" {
+				t.Errorf("Leaked (-fixture +got):\n%s", diff)
+			}
+			if since.Metrics.Goroutines < uint64(len(base.Goroutines)) {
+				t.Errorf("Metrics.Goroutines = %d, want the whole process (>= %d)", since.Metrics.Goroutines, len(base.Goroutines))
+			}
+		})
+	}
+	if got := funnel.CaptureSince(nil); !got.Contains(base.Goroutines[0].ID) {
+		t.Errorf("CaptureSince(nil) is not a full capture")
+	}
+}
+
+func TestRecorderCapture(t *testing.T) {
+	var r funnel.Recorder
+	f := leaktest.MustStart(t, leaktest.Cond, 300)
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			for range 3 {
+				s := r.Capture()
+				if s.Err != "" {
+					t.Errorf("Recorder.Capture().Err = %q", s.Err)
+				}
+				for _, id := range f.IDs {
+					if !s.Contains(id) {
+						t.Errorf("Recorder.Capture() lacks goroutine %d", id)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+}

@@ -1,0 +1,5 @@
+//go:build race
+
+package funnel_test
+
+const raceEnabled = true
