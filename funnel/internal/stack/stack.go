@@ -193,13 +193,33 @@ func firstHeader(dump []byte) (int, error) {
 	return pos, nil
 }
 
-// nextHeader returns the offset of the header after the one at pos, or -1.
+// nextHeader returns the offset of the header line after the one at pos,
+// or -1. A header is a line that starts with "goroutine " and holds a '['.
+// Rather than look at every line, it looks at every '[', a byte that is rare
+// outside headers (generic functions, ancestor blocks), and checks the start
+// of its line.
 func nextHeader(dump []byte, pos int) int {
-	i := bytes.Index(dump[pos+len(headerPrefix):], nlHeaderPrefix)
-	if i < 0 {
+	from := pos + bytes.IndexByte(dump[pos:], '\n') + 1
+	if from == pos {
 		return -1
 	}
-	return pos + len(headerPrefix) + i + 1
+	for from < len(dump) {
+		i := bytes.IndexByte(dump[from:], '[')
+		if i < 0 {
+			return -1
+		}
+		at := from + i
+		start := from + bytes.LastIndexByte(dump[from:at], '\n') + 1
+		if bytes.HasPrefix(dump[start:], headerPrefix) {
+			return start
+		}
+		j := bytes.IndexByte(dump[at:], '\n')
+		if j < 0 {
+			return -1
+		}
+		from = at + j + 1
+	}
+	return -1
 }
 
 // headerID reads the ID of the header line at the start of b, which begins
@@ -299,16 +319,23 @@ func parse(dump []byte, keep func(uint64) bool) ([]Goroutine, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := bytes.Count(dump[pos:], nlHeaderPrefix) + 1
+	// Size the arrays for the whole dump, unless most records may be
+	// skipped.
+	n := 16
+	if keep == nil {
+		n = 0
+		for h := pos; h >= 0; h = nextHeader(dump, h) {
+			n++
+		}
+	}
 	p := &parser{
 		dump:    dump,
 		strs:    make(map[string]string),
 		out:     make([]Goroutine, 0, n),
 		gFrames: make([]span, 0, n),
 		gAncs:   make([]span, 0, n),
-		frames:  make([]Frame, 0, 8*n),
+		frames:  make([]Frame, 0, 4*n),
 	}
-	lineNo := lineNumber(dump, pos)
 	var (
 		g     *Goroutine // the record being parsed, or nil between records
 		anc   *Ancestor  // its ancestor block being parsed, or nil
@@ -328,12 +355,12 @@ func parse(dump []byte, keep func(uint64) bool) ([]Goroutine, error) {
 		p.gAncs[i].hi = len(p.ancs)
 		g, anc = nil, nil
 	}
-	truncated := func(lineNo int) ([]Goroutine, error) {
+	truncated := func(at int) ([]Goroutine, error) {
 		if g != nil {
 			g.Truncated = true
 			finish()
 		}
-		return p.result(), fmt.Errorf("line %d: %w", lineNo, ErrTruncated)
+		return p.result(), fmt.Errorf("line %d: %w", lineNumber(dump, at), ErrTruncated)
 	}
 	for pos < len(dump) {
 		end := bytes.IndexByte(dump[pos:], '\n')
@@ -351,9 +378,9 @@ func parse(dump []byte, keep func(uint64) bool) ([]Goroutine, error) {
 					g = &p.out[len(p.out)-1]
 				}
 			} else if g == nil && !bytes.HasPrefix(headerPrefix, last) {
-				return nil, p.lineErr(lineNo, last, "unexpected line")
+				return nil, p.lineErr(pos, last, "unexpected line")
 			}
-			return truncated(lineNo)
+			return truncated(pos)
 		}
 		next := pos + end + 1
 		line := dump[pos : pos+end]
@@ -362,43 +389,12 @@ func parse(dump []byte, keep func(uint64) bool) ([]Goroutine, error) {
 		}
 
 		switch {
-		case bytes.HasPrefix(line, headerPrefix):
-			if g != nil && ph.needsFile() {
-				return nil, p.lineErr(lineNo, line, "expected a file line, got")
-			}
-			finish()
-			id, ok := headerID(line)
-			if !ok {
-				return nil, fmt.Errorf("line %d: %w", lineNo, badHeader(line))
-			}
-			if keep != nil && !keep(id) {
-				nh := nextHeader(dump, pos)
-				if nh < 0 {
-					if dump[len(dump)-1] != '\n' {
-						return p.result(), fmt.Errorf("line %d: %w", lineNumber(dump, len(dump)-1), ErrTruncated)
-					}
-					return p.result(), nil
-				}
-				lineNo += bytes.Count(dump[pos:nh], []byte{'\n'})
-				pos = nh
-				continue
-			}
-			p.start(id)
-			g = &p.out[len(p.out)-1]
-			if err := p.header(g, line); err != nil {
-				return nil, fmt.Errorf("line %d: %w", lineNo, err)
-			}
-			ph, block = inFrames, 0
-			pos, lineNo = next, lineNo+1
-			continue
 		case len(line) == 0:
 			if g != nil && ph.needsFile() {
-				return nil, p.lineErr(lineNo, line, "expected a file line, got")
+				return nil, p.lineErr(pos, line, "expected a file line, got")
 			}
 			finish()
-		case g == nil:
-			return nil, p.lineErr(lineNo, line, "unexpected line")
-		case line[0] == '\t':
+		case line[0] == '\t' && g != nil:
 			var f *Frame
 			switch ph {
 			case inFile:
@@ -413,19 +409,49 @@ func parse(dump []byte, keep func(uint64) bool) ([]Goroutine, error) {
 				if block == 0 && string(line) == "\tgoroutine running on other thread; stack unavailable" {
 					break
 				}
-				return nil, p.lineErr(lineNo, line, "unexpected line")
+				return nil, p.lineErr(pos, line, "unexpected line")
 			default:
-				return nil, p.lineErr(lineNo, line, "unexpected line")
+				return nil, p.lineErr(pos, line, "unexpected line")
 			}
 			if f != nil && !p.fileLine(f, line) {
-				return nil, p.lineErr(lineNo, line, "bad file line")
+				return nil, p.lineErr(pos, line, "bad file line")
 			}
+		case line[0] == 'g' && bytes.HasPrefix(line, headerPrefix):
+			if g != nil && ph.needsFile() {
+				return nil, p.lineErr(pos, line, "expected a file line, got")
+			}
+			finish()
+			id, ok := headerID(line)
+			if !ok {
+				return nil, fmt.Errorf("line %d: %w", lineNumber(dump, pos), badHeader(line))
+			}
+			if keep != nil && !keep(id) {
+				nh := nextHeader(dump, pos)
+				if nh < 0 {
+					if dump[len(dump)-1] != '\n' {
+						return p.result(), fmt.Errorf("line %d: %w", lineNumber(dump, len(dump)-1), ErrTruncated)
+					}
+					return p.result(), nil
+				}
+				pos = nh
+				continue
+			}
+			p.start(id)
+			g = &p.out[len(p.out)-1]
+			if err := p.header(g, line); err != nil {
+				return nil, fmt.Errorf("line %d: %w", lineNumber(dump, pos), err)
+			}
+			ph, block = inFrames, 0
+			pos = next
+			continue
+		case g == nil:
+			return nil, p.lineErr(pos, line, "unexpected line")
 		case ph.needsFile():
-			return nil, p.lineErr(lineNo, line, "expected a file line, got")
+			return nil, p.lineErr(pos, line, "expected a file line, got")
 		case line[0] == '[':
 			id, ok := ancestorHeader(line)
 			if !ok || ph == inFrames && block == 0 {
-				return nil, p.lineErr(lineNo, line, "unexpected line")
+				return nil, p.lineErr(pos, line, "unexpected line")
 			}
 			i := len(p.out) - 1
 			if anc == nil {
@@ -438,13 +464,13 @@ func parse(dump []byte, keep func(uint64) bool) ([]Goroutine, error) {
 			p.aFrames = append(p.aFrames, span{len(p.frames), len(p.frames)})
 			anc = &p.ancs[len(p.ancs)-1]
 			ph, block = inAncestor, 0
-			pos, lineNo = next, lineNo+1
+			pos = next
 			continue
-		case bytes.HasPrefix(line, []byte("created by ")):
+		case line[0] == 'c' && bytes.HasPrefix(line, []byte("created by ")):
 			fn, creator, ok := p.createdBy(line)
 			switch {
 			case !ok:
-				return nil, p.lineErr(lineNo, line, "bad created by line")
+				return nil, p.lineErr(pos, line, "bad created by line")
 			case ph == inFrames:
 				g.CreatedBy.Func, g.CreatorID = fn, creator
 				ph = inCreatedBy
@@ -452,11 +478,11 @@ func parse(dump []byte, keep func(uint64) bool) ([]Goroutine, error) {
 				anc.CreatedBy.Func = fn
 				ph = inAncCreated
 			default:
-				return nil, p.lineErr(lineNo, line, "unexpected line")
+				return nil, p.lineErr(pos, line, "unexpected line")
 			}
-		case bytes.HasPrefix(line, []byte("...")):
+		case line[0] == '.' && bytes.HasPrefix(line, []byte("...")):
 			if !isElision(line) || block == 0 || (ph != inFrames && ph != inAncestor) {
-				return nil, p.lineErr(lineNo, line, "unexpected line")
+				return nil, p.lineErr(pos, line, "unexpected line")
 			}
 			if ph == inFrames {
 				g.Elided = true
@@ -465,25 +491,25 @@ func parse(dump []byte, keep func(uint64) bool) ([]Goroutine, error) {
 			}
 		default:
 			if ph != inFrames && ph != inAncestor {
-				return nil, p.lineErr(lineNo, line, "unexpected line")
+				return nil, p.lineErr(pos, line, "unexpected line")
 			}
-			if bytes.HasPrefix(line, []byte("non-Go function at pc=0x")) {
+			if line[0] == 'n' && bytes.HasPrefix(line, []byte("non-Go function at pc=0x")) {
 				// A C frame without symbol information.
 				p.frames = append(p.frames, Frame{Func: "non-Go function"})
 				break
 			}
 			fn, ok := funcName(line)
 			if !ok {
-				return nil, p.lineErr(lineNo, line, "unexpected line")
+				return nil, p.lineErr(pos, line, "unexpected line")
 			}
 			p.frames = append(p.frames, Frame{Func: p.intern(fn)})
 			ph = fileOf(ph)
 		}
 		block++
-		pos, lineNo = next, lineNo+1
+		pos = next
 	}
 	if g != nil && (ph.needsFile() || block == 0) {
-		return truncated(lineNo - 1)
+		return truncated(len(dump) - 1)
 	}
 	finish()
 	return p.result(), nil
@@ -531,8 +557,9 @@ func (p *parser) result() []Goroutine {
 	return p.out
 }
 
-func (p *parser) lineErr(lineNo int, line []byte, what string) error {
-	return fmt.Errorf("line %d: %s %q", lineNo, what, clip(line))
+// lineErr reports a bad line starting at offset pos.
+func (p *parser) lineErr(pos int, line []byte, what string) error {
+	return fmt.Errorf("line %d: %s %q", lineNumber(p.dump, pos), what, clip(line))
 }
 
 // intern returns b as a string, shared with earlier equal strings.
@@ -595,13 +622,13 @@ func (p *parser) fileLine(f *Frame, line []byte) bool {
 // createdBy parses "created by F" or "created by F in goroutine N".
 func (p *parser) createdBy(line []byte) (fn string, creator uint64, ok bool) {
 	rest := line[len("created by "):]
-	if i := bytes.LastIndex(rest, []byte(" in goroutine ")); i >= 0 {
-		num := rest[i+len(" in goroutine "):]
+	if i := bytes.LastIndexByte(rest, ' '); i >= 0 && bytes.HasSuffix(rest[:i], []byte(" in goroutine")) {
+		num := rest[i+1:]
 		id, n := parseUint(num)
 		if n == 0 || n != len(num) {
 			return "", 0, false
 		}
-		rest, creator = rest[:i], id
+		rest, creator = rest[:i-len(" in goroutine")], id
 	}
 	if len(rest) == 0 || bytes.ContainsAny(rest, " \t") {
 		return "", 0, false
