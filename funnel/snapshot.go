@@ -186,15 +186,13 @@ const (
 )
 
 // dump writes every goroutine into b, growing it until the dump fits, and
-// returns the dump. goroutines is the live count, used to size the buffer.
-func (b *dumpBuffer) dump(goroutines uint64) []byte {
-	per := bytesPerGoroutine.Load()
-	if per <= 0 {
-		per = defaultRecordSize
-	}
+// returns the dump. The buffer is first sized for goroutines records of
+// perRecord bytes, plus a margin; bytesPerGoroutine learns perRecord from
+// each dump.
+func (b *dumpBuffer) dump(goroutines uint64, perRecord int) []byte {
 	// Leave a quarter for goroutines started since the count was read and
 	// for records longer than average.
-	if want := int(goroutines)*int(per)*5/4 + minDumpBuffer; cap(b.b) < want {
+	if want := int(goroutines)*perRecord*5/4 + minDumpBuffer; cap(b.b) < want {
 		b.b = make([]byte, want)
 	}
 	for {
@@ -211,16 +209,32 @@ func (b *dumpBuffer) dump(goroutines uint64) []byte {
 	}
 }
 
+// recordSize is the expected size of one goroutine's record in a dump.
+func recordSize() int {
+	if per := bytesPerGoroutine.Load(); per > 0 {
+		return int(per)
+	}
+	return defaultRecordSize
+}
+
 // capture dumps into b and parses the records keep accepts (all when keep
 // is nil).
 func capture(b *dumpBuffer, keep func(uint64) bool) *Snapshot {
 	s := &Snapshot{Time: time.Now(), Metrics: ReadMetrics()}
-	dump := b.dump(s.Metrics.Goroutines)
+	s.parse(b.dump(s.Metrics.Goroutines, recordSize()), keep)
+	return s
+}
+
+// parse fills s.Goroutines (and s.Err) from a runtime.Stack dump, leaving
+// out its first record (the goroutine that took the dump), the sampler's
+// goroutines and the records keep rejects (none when keep is nil).
+func (s *Snapshot) parse(dump []byte, keep func(uint64) bool) {
 	self, _ := firstID(dump)
-	recs, err := stack.ParseIf(dump, func(id uint64) bool {
-		return id != self && (keep == nil || keep(id))
-	})
+	accept := func(id uint64) bool { return id != self && (keep == nil || keep(id)) }
+	recs, err := stack.ParseIf(dump, accept)
 	if err != nil {
+		// Keep every goroutine by ID, so that a diff still sees new
+		// goroutines, and say why the rest is missing.
 		s.Err = "parse goroutine dump: " + err.Error()
 		ids, idErr := stack.IDs(dump, nil)
 		if idErr != nil {
@@ -228,7 +242,7 @@ func capture(b *dumpBuffer, keep func(uint64) bool) *Snapshot {
 		}
 		s.Goroutines = make([]Goroutine, 0, len(ids))
 		for _, id := range ids {
-			if id != self && (keep == nil || keep(id)) {
+			if accept(id) {
 				s.Goroutines = append(s.Goroutines, Goroutine{ID: id})
 			}
 		}
@@ -238,7 +252,6 @@ func capture(b *dumpBuffer, keep func(uint64) bool) *Snapshot {
 	if !slices.IsSortedFunc(s.Goroutines, byID) {
 		slices.SortFunc(s.Goroutines, byID)
 	}
-	return s
 }
 
 func byID(a, b Goroutine) int {
