@@ -9,6 +9,12 @@
 //	Eventually(funnel.Capture).ShouldNot(HaveLeakedSince(base))
 //	Expect(funnel.Check(ctx, base)).NotTo(HaveLeaked())
 //
+// [Live] is an actual value that makes [HaveLeakedSince] capture the
+// goroutines itself on every poll, so that Eventually gives up at once when
+// the remaining leaks can never end:
+//
+//	Eventually(Live()).ShouldNot(HaveLeakedSince(base))
+//
 // A matcher per stage of the funnel checks that stage on its own:
 // [HaveGoroutineDeltaSince] (stage 1, the goroutine count),
 // [HaveTimelineFigure] (stage 2, the metrics timeline), [HaveLeakedSince]
@@ -31,8 +37,8 @@
 // Messages are plain text in Gomega's "Expected ..." style, with no colour
 // codes, so that they read well in a terminal and in JUnit XML. Leaks are
 // listed by cluster, not one copy per goroutine: a headline, then for each
-// cluster its size, class, wait reason, top function, creation site and
-// creator, labels, one condensed stack and its goroutine IDs, at most five
+// cluster its size, class, wait reason, the frame its code waits in,
+// creation site and creator, labels, one condensed stack and its goroutine IDs, at most five
 // clusters, and a last line that says what to do next. The text is rendered
 // by [funnel.FormatClusters], which the reporter uses too.
 //
