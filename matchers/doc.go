@@ -38,9 +38,9 @@
 // codes, so that they read well in a terminal and in JUnit XML. Leaks are
 // listed by cluster, not one copy per goroutine: a headline, then for each
 // cluster its size, class, wait reason, the frame its code waits in,
-// creation site and creator, labels, one condensed stack and its goroutine IDs, at most five
-// clusters, and a last line that says what to do next. The text is rendered
-// by [funnel.FormatClusters], which the reporter uses too.
+// creation site and creator, labels, one condensed stack and its goroutine
+// IDs, at most five clusters, and a last line that says what to do next. The
+// text is rendered by [funnel.FormatClusters], which the reporter uses too.
 //
 // Wrong input (a string, a nil pointer, a function of another signature, a
 // baseline taken after the snapshot) makes Match return an error that names
