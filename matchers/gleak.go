@@ -11,8 +11,8 @@ import (
 )
 
 // gleakPackage is the import path of gleak's matchers. A matcher defined
-// there expects a gleak.Goroutine; the test "gleak matchers get a
-// gleak.Goroutine" keeps this name honest.
+// there expects a gleak.Goroutine; TestIsGleakMatcher keeps this path
+// honest.
 const gleakPackage = "github.com/onsi/gomega/gleak"
 
 // matchGoroutine runs m on g. Matchers from gleak get g as a gleak.Goroutine.
