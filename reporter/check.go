@@ -95,8 +95,21 @@ func (r *Reporter) justBeforeEach(ctx ginkgo.SpecContext) {
 		return
 	}
 	snap := funnel.Capture()
-	fresh, err := funnel.Leaked(sc.base, snap, sc.filters())
-	if err != nil || len(fresh) == 0 {
+	all, err := funnel.Leaked(sc.base, snap, nil)
+	if err != nil {
+		return
+	}
+	// Goroutines BeforeAll just started may not have run yet; the filters
+	// must see them as they will look once running.
+	filters := sc.filters()
+	var fresh []funnel.Goroutine
+	for _, g := range all {
+		probe := started(g)
+		if !slices.ContainsFunc(filters, func(f funnel.Filter) bool { return f.IgnoresIn(&probe, snap) }) {
+			fresh = append(fresh, g)
+		}
+	}
+	if len(fresh) == 0 {
 		return
 	}
 	key, name := containerOf(rep, beforeAll.Message)
@@ -107,6 +120,16 @@ func (r *Reporter) justBeforeEach(ctx ginkgo.SpecContext) {
 	}
 	r.mu.Unlock()
 	sc.base = withGoroutines(sc.base, fresh)
+}
+
+// started returns g as it will look once running: a goroutine that has not
+// run yet shows a "gowrap" frame and runtime.goexit as its outermost frame,
+// which filters take for a runtime goroutine.
+func started(g funnel.Goroutine) funnel.Goroutine {
+	if n := len(g.Frames); n > 1 && g.Frames[n-1].Func == "runtime.goexit" {
+		g.Frames = g.Frames[:n-1:n-1]
+	}
+	return g
 }
 
 // pending returns the container's pending scope, creating it. r.mu is held.

@@ -149,13 +149,18 @@ func leakCluster(c funnel.Cluster, s subject, maxFrames int) LeakCluster {
 
 // nodeBySite guesses the node that started g from where it was started:
 // the node registered last, in the same file, above the go statement (or
-// above a call in the creator's stack, when ancestors were recorded).
+// above a call in the creator's stack, when ancestors were recorded). Only
+// function literals count as sites: node bodies are closures, while a named
+// helper's go statement may lie anywhere in the file.
 func nodeBySite(g *funnel.Goroutine, events []types.SpecEvent) (types.SpecEvent, bool) {
 	sites := []funnel.Frame{g.CreatedBy}
 	for _, a := range g.Ancestors {
 		sites = append(sites, a.Frames...)
 	}
 	for _, site := range sites {
+		if !strings.Contains(site.Func, ".func") {
+			continue
+		}
 		best, found := types.SpecEvent{}, false
 		for _, e := range events {
 			if e.CodeLocation.FileName != site.File || e.CodeLocation.LineNumber > site.Line {
