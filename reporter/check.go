@@ -127,7 +127,7 @@ func (r *Reporter) justBeforeEach(ctx ginkgo.SpecContext) {
 // which filters take for a runtime goroutine.
 func started(g funnel.Goroutine) funnel.Goroutine {
 	if n := len(g.Frames); n > 1 && g.Frames[n-1].Func == "runtime.goexit" {
-		g.Frames = g.Frames[:n-1:n-1]
+		g.Frames = g.Frames[: n-1 : n-1]
 	}
 	return g
 }
