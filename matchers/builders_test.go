@@ -1,7 +1,9 @@
 package matchers_test
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/leakfunnel/leakfunnel/funnel"
@@ -61,7 +63,7 @@ func expand(clusters []funnel.Cluster) []funnel.Goroutine {
 }
 
 // snapshotOf builds a snapshot at t holding n goroutines with IDs from
-// first on, followed by extra.
+// first on and extra, sorted by ID as funnel.Capture sorts them.
 func snapshotOf(t time.Time, first uint64, n int, extra ...funnel.Goroutine) *funnel.Snapshot {
 	s := &funnel.Snapshot{Time: t}
 	for i := range n {
@@ -72,6 +74,7 @@ func snapshotOf(t time.Time, first uint64, n int, extra ...funnel.Goroutine) *fu
 		})
 	}
 	s.Goroutines = append(s.Goroutines, extra...)
+	slices.SortFunc(s.Goroutines, func(a, b funnel.Goroutine) int { return cmp.Compare(a.ID, b.ID) })
 	return s
 }
 
