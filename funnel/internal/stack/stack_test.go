@@ -362,8 +362,8 @@ func TestEveryCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	step := 1
-	if testing.Short() {
-		step = 17
+	if testing.Short() || raceEnabled {
+		step = 7
 	}
 	for cut := 1; cut < len(dump); cut += step {
 		gs, err := Parse(dump[:cut])
