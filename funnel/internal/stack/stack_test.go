@@ -436,6 +436,7 @@ func TestHeaders(t *testing.T) {
 			if diff := cmp.Diff([]Goroutine{want}, gs); diff != "" {
 				t.Errorf("Parse(%q) mismatch (-want +got):\n%s", tt.header, diff)
 			}
+			checkRoundTrip(t, gs)
 		})
 	}
 }
@@ -484,6 +485,7 @@ func TestRecords(t *testing.T) {
 				t.Errorf("Parse mismatch (-want +got):\n%s", diff)
 			}
 			checkInvariants(t, []byte(tt.dump), gs, err)
+			checkRoundTrip(t, gs)
 		})
 	}
 }
