@@ -96,6 +96,48 @@ func (l *Leakfunnel) End() (Verdict, error) {
 	return Verdict{Leaked: len(res.Leaks) > 0, Snapshots: float64(res.Snapshots)}, nil
 }
 
+// LeakfunnelReuse is the per-spec fast path: a spec's baseline is the
+// previous spec's final snapshot when [funnel.Snapshot.IsCurrent] says that
+// no goroutine was created since it was taken, so a clean spec costs one
+// dump instead of two. Otherwise it captures, like [Leakfunnel].
+//
+// The zero LeakfunnelReuse is ready to use.
+type LeakfunnelReuse struct {
+	Options []funnel.Option
+	// Reused counts the baselines taken over from the previous check.
+	Reused int
+	prev   *funnel.Snapshot
+	base   *funnel.Snapshot
+}
+
+// Name implements [Checker].
+func (*LeakfunnelReuse) Name() string { return "leakfunnel-reuse" }
+
+// Begin implements [Checker].
+func (l *LeakfunnelReuse) Begin() error {
+	if l.prev.IsCurrent() {
+		l.base = l.prev
+		l.Reused++
+		return nil
+	}
+	l.base = funnel.Capture()
+	return nil
+}
+
+// End implements [Checker]. A clean verdict's final snapshot becomes the
+// candidate baseline of the next spec; a leaky one is never reused.
+func (l *LeakfunnelReuse) End() (Verdict, error) {
+	res, err := funnel.Check(context.Background(), l.base, l.Options...)
+	l.prev = nil
+	if err != nil {
+		return Verdict{}, fmt.Errorf("leakfunnel check: %w", err)
+	}
+	if len(res.Leaks) == 0 && res.Final != nil && res.Final.Err == "" {
+		l.prev = res.Final
+	}
+	return Verdict{Leaked: len(res.Leaks) > 0, Snapshots: float64(res.Snapshots)}, nil
+}
+
 // Goleak is goleak's per-test protocol: goleak.IgnoreCurrent at the start,
 // goleak.Find at the end, with goleak's fixed retry budget.
 //
@@ -175,5 +217,5 @@ func (g *Gleak) End() (Verdict, error) {
 // Checkers returns a fresh instance of every checker under comparison, the
 // floor first.
 func Checkers() []Checker {
-	return []Checker{&Floor{}, &Leakfunnel{}, &Goleak{}, &Gleak{}}
+	return []Checker{&Floor{}, &Leakfunnel{}, &LeakfunnelReuse{}, &Goleak{}, &Gleak{}}
 }

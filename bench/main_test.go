@@ -16,8 +16,14 @@ var sizes = []int{10, 1_000, 10_000, 100_000}
 // sub-benchmarks ordered size first create each size once.
 var pool Background
 
+// heap is the peak-heap sampler, started once so that measuring creates no
+// goroutine.
+var heap *HeapSampler
+
 func TestMain(m *testing.M) {
+	heap = NewHeapSampler(100 * time.Microsecond)
 	code := m.Run()
+	heap.Close()
 	if err := pool.Resize(0); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		code = 1
@@ -48,11 +54,11 @@ type counts struct {
 func countOnce(b *testing.B, c Checker) counts {
 	b.Helper()
 	runtime.GC()
-	h := StartHeapSampler(100 * time.Microsecond)
+	heap.Begin()
 	before := STWPauses()
 	v := check(b, c)
 	stw := STWPauses() - before
-	peak := h.Stop()
+	peak := heap.End()
 	return counts{stw: float64(stw), snapshots: v.Snapshots, peakMiB: float64(peak) / (1 << 20)}
 }
 

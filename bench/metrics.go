@@ -33,53 +33,73 @@ func HeapObjectBytes() uint64 {
 	return s[0].Value.Uint64()
 }
 
-// HeapSampler records the highest [HeapObjectBytes] seen while it runs. It
-// reads at a fixed interval from its own goroutine and so can miss a peak
-// shorter than the interval or one that falls inside a stop-the-world pause;
-// it cannot miss memory still held when it stops, because Stop reads once more.
+// HeapSampler records the highest [HeapObjectBytes] seen between Begin and
+// End. It reads at a fixed interval from its own goroutine and so can miss a
+// peak shorter than the interval or one inside a stop-the-world pause; it
+// cannot miss memory still held at End, which reads once more.
 //
-// The zero HeapSampler is not usable; call [StartHeapSampler]. Stop must be
-// called exactly once.
+// The goroutine is started once, by [NewHeapSampler], and parks between
+// measurements, so that Begin and End create no goroutine: a check that
+// reuses a baseline while no goroutine was created is not disturbed.
+//
+// The zero HeapSampler is not usable. A HeapSampler is not safe for
+// concurrent use. Close releases the goroutine.
 type HeapSampler struct {
-	stop chan struct{}
-	done sync.WaitGroup
-	base uint64
-	peak uint64
+	begin chan uint64 // the base, sent by Begin
+	end   chan struct{}
+	peak  chan uint64 // the peak, sent back after end
+	done  sync.WaitGroup
+	base  uint64
 }
 
-// StartHeapSampler starts sampling every interval.
-func StartHeapSampler(interval time.Duration) *HeapSampler {
-	h := &HeapSampler{stop: make(chan struct{})}
-	h.base = HeapObjectBytes()
-	h.peak = h.base
+// NewHeapSampler starts the sampler goroutine, which reads every interval
+// while a measurement is open.
+func NewHeapSampler(interval time.Duration) *HeapSampler {
+	h := &HeapSampler{begin: make(chan uint64), end: make(chan struct{}), peak: make(chan uint64)}
 	h.done.Add(1)
-	go func() {
-		defer h.done.Done()
-		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-h.stop:
-				return
-			case <-t.C:
-				metrics.Read(s)
-				if v := s[0].Value.Uint64(); v > h.peak {
-					h.peak = v
-				}
-			}
-		}
-	}()
+	go h.loop(interval)
 	return h
 }
 
-// Stop ends sampling and returns the peak growth over the heap at the start,
-// in bytes.
-func (h *HeapSampler) Stop() uint64 {
-	close(h.stop)
-	h.done.Wait()
-	if v := HeapObjectBytes(); v > h.peak {
-		h.peak = v
+func (h *HeapSampler) loop(interval time.Duration) {
+	defer h.done.Done()
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	t := time.NewTicker(interval)
+	t.Stop()
+	for base := range h.begin {
+		peak := base
+		t.Reset(interval)
+	sampling:
+		for {
+			select {
+			case <-h.end:
+				break sampling
+			case <-t.C:
+				metrics.Read(s)
+				peak = max(peak, s[0].Value.Uint64())
+			}
+		}
+		t.Stop()
+		h.peak <- peak
 	}
-	return h.peak - h.base
+}
+
+// Begin opens a measurement.
+func (h *HeapSampler) Begin() {
+	h.base = HeapObjectBytes()
+	h.begin <- h.base
+}
+
+// End closes the measurement and returns the peak growth over the heap at
+// Begin, in bytes.
+func (h *HeapSampler) End() uint64 {
+	h.end <- struct{}{}
+	peak := max(<-h.peak, HeapObjectBytes())
+	return peak - min(peak, h.base)
+}
+
+// Close stops the sampler goroutine and waits for it to exit.
+func (h *HeapSampler) Close() {
+	close(h.begin)
+	h.done.Wait()
 }
