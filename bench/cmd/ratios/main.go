@@ -126,7 +126,9 @@ func rank(list []string, s string) int {
 	return len(list)
 }
 
-func ours(checker string) bool { return strings.HasPrefix(checker, "leakfunnel") || checker == "reporter" }
+func ours(checker string) bool {
+	return strings.HasPrefix(checker, "leakfunnel") || checker == "reporter"
+}
 
 func run(r io.Reader, w io.Writer) error {
 	rows, err := parse(r)
