@@ -95,21 +95,8 @@ func (r *Reporter) justBeforeEach(ctx ginkgo.SpecContext) {
 		return
 	}
 	snap := funnel.Capture()
-	all, err := funnel.Leaked(sc.base, snap, nil)
-	if err != nil {
-		return
-	}
-	// Goroutines BeforeAll just started may not have run yet; the filters
-	// must see them as they will look once running.
-	filters := sc.filters()
-	var fresh []funnel.Goroutine
-	for _, g := range all {
-		probe := started(g)
-		if !slices.ContainsFunc(filters, func(f funnel.Filter) bool { return f.IgnoresIn(&probe, snap) }) {
-			fresh = append(fresh, g)
-		}
-	}
-	if len(fresh) == 0 {
+	fresh, err := funnel.Leaked(sc.base, snap, sc.filters())
+	if err != nil || len(fresh) == 0 {
 		return
 	}
 	key, name := containerOf(rep, beforeAll.Message)
@@ -120,16 +107,6 @@ func (r *Reporter) justBeforeEach(ctx ginkgo.SpecContext) {
 	}
 	r.mu.Unlock()
 	sc.base = withGoroutines(sc.base, fresh)
-}
-
-// started returns g as it will look once running: a goroutine that has not
-// run yet shows a "gowrap" frame and runtime.goexit as its outermost frame,
-// which filters take for a runtime goroutine.
-func started(g funnel.Goroutine) funnel.Goroutine {
-	if n := len(g.Frames); n > 1 && g.Frames[n-1].Func == "runtime.goexit" {
-		g.Frames = g.Frames[: n-1 : n-1]
-	}
-	return g
 }
 
 // pending returns the container's pending scope, creating it. r.mu is held.
@@ -164,7 +141,7 @@ func withGoroutines(base *funnel.Snapshot, extra []funnel.Goroutine) *funnel.Sna
 func (sc *specCheck) filters() []funnel.Filter {
 	var fs []funnel.Filter
 	if !sc.cfg.WithoutStandardFilters {
-		fs = funnel.StandardFilters()
+		fs = standardFilters()
 	}
 	fs = append(fs, sc.cfg.Filters...)
 	return append(fs, sc.scopeFilter())
@@ -372,7 +349,7 @@ func (r *Reporter) checkScope(scope Scope, subjectKey, name, location string, mo
 	slices.Sort(ids)
 	var filters []funnel.Filter
 	if !cfg.WithoutStandardFilters {
-		filters = funnel.StandardFilters()
+		filters = standardFilters()
 	}
 	filters = append(filters, cfg.Filters...)
 	filters = append(filters, funnel.FilterFunc("leakfunnel: not in this "+string(scope), func(g funnel.Goroutine) bool { return !mine(g) }))
