@@ -93,8 +93,10 @@ type Goroutine struct {
 	// Ancestors is the chain written by GODEBUG=tracebackancestors=N,
 	// nearest creator first.
 	Ancestors []Ancestor `json:"ancestors,omitempty"`
-	// Truncated is set when the dump ended inside this record, so that some
-	// of its fields may be missing. Only the last record can be truncated.
+	// Truncated is set when the dump ended inside this record, so that
+	// frames, the creator or ancestors may be missing. Only the last record
+	// can be truncated. Its frames are whole (a frame whose file line was
+	// cut off is dropped), but CreatedBy may lack its file and line.
 	Truncated bool `json:"truncated,omitempty"`
 }
 
@@ -357,6 +359,10 @@ func parse(dump []byte, keep func(uint64) bool) ([]Goroutine, error) {
 	}
 	truncated := func(at int) ([]Goroutine, error) {
 		if g != nil {
+			if ph == inFile || ph == inAncFile {
+				// Drop the frame whose file line is missing.
+				p.frames = p.frames[:len(p.frames)-1]
+			}
 			g.Truncated = true
 			finish()
 		}

@@ -315,9 +315,9 @@ func generate(dir string, f fixture) ([]byte, error) {
 	return stdout.Bytes(), nil
 }
 
-// writeTruncated writes two cuts of a real dump: one inside a line, as
-// runtime.Stack leaves it when the buffer is full, and one just after a
-// function line, whose file line is missing.
+// writeTruncated writes three cuts of a real dump: one inside a line, as
+// runtime.Stack leaves it when the buffer is full, one just after a
+// function line, whose file line is missing, and one inside a header.
 func writeTruncated(dump []byte) {
 	cut := len(dump) * 2 / 3
 	write("go126_truncated_midline", dump[:cut])
@@ -326,6 +326,11 @@ func writeTruncated(dump []byte) {
 		log.Fatal("no function line to cut after")
 	}
 	write("go126_truncated_afterfunc", dump[:cut+i+2])
+	i = bytes.Index(dump[len(dump)/3:], []byte("\ngoroutine "))
+	if i < 0 {
+		log.Fatal("no header to cut")
+	}
+	write("go126_truncated_header", dump[:len(dump)/3+i+len("\ngoroutine 12 [")])
 }
 
 func write(name string, b []byte) {
