@@ -2,6 +2,7 @@ package funnel
 
 import (
 	"bytes"
+	"cmp"
 	"runtime"
 	"slices"
 	"strings"
@@ -231,7 +232,15 @@ func capture(b *dumpBuffer, keep func(uint64) bool) *Snapshot {
 func (s *Snapshot) parse(dump []byte, keep func(uint64) bool) {
 	self, _ := firstID(dump)
 	accept := func(id uint64) bool { return id != self && (keep == nil || keep(id)) }
-	recs, err := stack.ParseIf(dump, accept)
+	var recs []stack.Goroutine
+	var err error
+	if keep == nil {
+		// Parse sizes its arrays for the whole dump at once; the caller's
+		// record is dropped in convert.
+		recs, err = stack.Parse(dump)
+	} else {
+		recs, err = stack.ParseIf(dump, accept)
+	}
 	if err != nil {
 		// Keep every goroutine by ID, so that a diff still sees new
 		// goroutines, and say why the rest is missing.
@@ -246,22 +255,10 @@ func (s *Snapshot) parse(dump []byte, keep func(uint64) bool) {
 				s.Goroutines = append(s.Goroutines, Goroutine{ID: id})
 			}
 		}
-	} else {
-		s.Goroutines = convert(recs)
+		slices.SortFunc(s.Goroutines, func(a, b Goroutine) int { return cmp.Compare(a.ID, b.ID) })
+		return
 	}
-	if !slices.IsSortedFunc(s.Goroutines, byID) {
-		slices.SortFunc(s.Goroutines, byID)
-	}
-}
-
-func byID(a, b Goroutine) int {
-	switch {
-	case a.ID < b.ID:
-		return -1
-	case a.ID > b.ID:
-		return 1
-	}
-	return 0
+	s.Goroutines = convert(recs, self)
 }
 
 // firstID reads the ID of the first record of a dump, which runtime.Stack
@@ -280,18 +277,28 @@ func firstID(dump []byte) (uint64, bool) {
 	return id, n > 0
 }
 
-// convert turns parser records into Goroutines, dropping the sampler's.
-// Frames are shared with the parser's single backing array, not copied: the
-// two Frame types have the same fields, so the conversion of element
-// pointers is checked by the compiler.
-func convert(recs []stack.Goroutine) []Goroutine {
-	out := make([]Goroutine, 0, len(recs))
+// convert turns parser records into Goroutines sorted by ID, dropping the
+// sampler's and goroutine self. The records are ordered through a small (ID, index) list, so
+// that sorting never moves whole records. Frames are shared with the
+// parser's single backing array, not copied: the two Frame types have the
+// same fields, so the conversion of element pointers is checked by the
+// compiler.
+func convert(recs []stack.Goroutine, self uint64) []Goroutine {
+	type entry struct {
+		id uint64
+		i  int
+	}
+	order := make([]entry, 0, len(recs))
 	for i := range recs {
-		r := &recs[i]
-		if isSampler(r.Frames) {
-			continue
+		if recs[i].ID != self && !isSampler(recs[i].Frames) {
+			order = append(order, entry{recs[i].ID, i})
 		}
-		out = append(out, Goroutine{
+	}
+	slices.SortFunc(order, func(a, b entry) int { return cmp.Compare(a.id, b.id) })
+	out := make([]Goroutine, len(order))
+	for k, e := range order {
+		r := &recs[e.i]
+		out[k] = Goroutine{
 			ID:             r.ID,
 			State:          r.State,
 			Wait:           r.Wait,
@@ -305,7 +312,7 @@ func convert(recs []stack.Goroutine) []Goroutine {
 			CreatedBy:      Frame(r.CreatedBy),
 			CreatorID:      r.CreatorID,
 			Ancestors:      ancestors(r.Ancestors),
-		})
+		}
 	}
 	return out
 }
