@@ -306,7 +306,7 @@ var _ = Describe("a suite with AroundNode", Ordered, func() {
 					Expect(lr.Clusters).To(HaveLen(1), want.spec)
 					c := lr.Clusters[0]
 					Expect(c.Node).To(Equal(want.node), want.spec)
-					Expect(c.Attribution).To(Equal("labels"), want.spec)
+					Expect(c.AttributedBy).To(Equal("labels"), want.spec)
 					Expect(topFunction(c)).To(Equal(want.top), want.spec)
 					Expect(lr.Artifacts.Final).To(BeAnExistingFile())
 				}
@@ -440,7 +440,7 @@ var _ = Describe("a suite without AroundNode, in report mode", Ordered, func() {
 			Expect(lr.Labelled).To(BeFalse())
 			Expect(lr.Clusters).To(HaveLen(1))
 			Expect(lr.Clusters[0].Node).To(Equal(want.node), want.spec)
-			Expect(lr.Clusters[0].Attribution).To(Equal("site"))
+			Expect(lr.Clusters[0].AttributedBy).To(Equal("site"))
 			Expect(topFunction(lr.Clusters[0])).To(Equal(want.top))
 			Expect(run.testcase(want.spec).SystemErr).To(ContainSubstring(want.top))
 		}

@@ -134,14 +134,14 @@ func leakCluster(c funnel.Cluster, s subject, maxFrames int) LeakCluster {
 	}
 	switch {
 	case labels[LabelNode] != "":
-		lc.Node, lc.NodeLocation, lc.Attribution = labels[LabelNode], labels[LabelAt], "labels"
+		lc.Node, lc.NodeLocation, lc.AttributedBy = labels[LabelNode], labels[LabelAt], "labels"
 	default:
 		if e, ok := nodeBySite(g, s.events); ok {
-			lc.Node, lc.NodeLocation, lc.Attribution = nodeName(e.NodeType), e.CodeLocation.String(), "site"
+			lc.Node, lc.NodeLocation, lc.AttributedBy = nodeName(e.NodeType), e.CodeLocation.String(), "site"
 		} else if g.CreatorID != 0 || c.Attribution.CreatorID != 0 {
-			lc.Attribution = "creator"
+			lc.AttributedBy = "creator"
 		} else {
-			lc.Attribution = "baseline"
+			lc.AttributedBy = "baseline"
 		}
 	}
 	return lc
@@ -197,10 +197,10 @@ func reportText(lr LeakReport, res *funnel.Result) string {
 		fmt.Fprintf(&b, "  ... and %d more clusters not kept in the report\n", lr.ClustersDropped)
 	}
 	for i, c := range lr.Clusters {
-		switch c.Attribution {
+		switch c.AttributedBy {
 		case "labels", "site":
 			how := ""
-			if c.Attribution == "site" {
+			if c.AttributedBy == "site" {
 				how = " (by creation site)"
 			}
 			fmt.Fprintf(&b, "  [%d] started in %s at %s%s\n", i+1, c.Node, c.NodeLocation, how)

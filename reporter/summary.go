@@ -76,10 +76,12 @@ type LeakCluster struct {
 	Node string `json:"node,omitempty"`
 	// NodeLocation is the node's file:line; empty when unknown.
 	NodeLocation string `json:"nodeLocation,omitempty"`
-	// Attribution says how the node was found: "labels" (pprof labels set by
-	// AroundNode), "creator" (the creating goroutine's ID) or "baseline"
-	// (only that the goroutine is new since the baseline).
-	Attribution string `json:"attribution"`
+	// AttributedBy says how the node was found: "labels" (the pprof labels
+	// that AroundNode sets), "site" (a go statement in a function literal
+	// below the node in the spec file; without AroundNode), "creator" (only
+	// the creating goroutine's ID is known) or "baseline" (only that the
+	// goroutine is new since the baseline).
+	AttributedBy string `json:"attributedBy"`
 }
 
 // LeakReport is the leak check of one subject: a spec, an Ordered container
