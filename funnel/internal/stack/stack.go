@@ -133,7 +133,8 @@ func Parse(dump []byte) ([]Goroutine, error) {
 // accepts; keep is called once per record, in dump order. The records it
 // rejects are skipped without being parsed: only their header's ID is read,
 // so a malformed line inside a skipped record is not reported. A nil keep
-// accepts every record.
+// accepts every record. ParseIf calls keep from the calling goroutine only
+// and, like Parse, may be called from several goroutines at once.
 func ParseIf(dump []byte, keep func(id uint64) bool) ([]Goroutine, error) {
 	return parse(dump, keep)
 }
@@ -145,19 +146,33 @@ func ParseIf(dump []byte, keep func(id uint64) bool) ([]Goroutine, error) {
 //
 // IDs reports an empty dump, text before the first header and an unreadable
 // ID as errors; it does not check the rest of the records. For a dump that
-// [Parse] accepts, IDs returns the IDs of Parse's records.
+// [Parse] accepts, IDs returns the IDs of Parse's records, and for a dump
+// that Parse reports as truncated, it returns the IDs of Parse's records
+// too, without reporting the truncation, which it does not look for.
+// IDs is safe to call from several goroutines at once.
 func IDs(dump []byte, dst []uint64) ([]uint64, error) {
 	pos, err := firstHeader(dump)
 	if err != nil {
 		return dst, err
 	}
+	last := pos
 	for pos >= 0 {
 		id, ok := headerID(dump[pos:])
 		if !ok {
+			if bytes.IndexByte(dump[pos:], '\n') < 0 {
+				return dst, fmt.Errorf("line %d: %w", lineNumber(dump, pos), ErrTruncated)
+			}
 			return dst, fmt.Errorf("line %d: %w", lineNumber(dump, pos), badHeader(dump[pos:]))
 		}
 		dst = append(dst, id)
-		pos = nextHeader(dump, pos)
+		last, pos = pos, nextHeader(dump, pos)
+	}
+	// A dump cut inside a header before its '[' ends in a header that
+	// nextHeader does not see.
+	if start := bytes.LastIndexByte(dump, '\n') + 1; start > last && bytes.HasPrefix(dump[start:], headerPrefix) {
+		if id, ok := headerID(dump[start:]); ok {
+			dst = append(dst, id)
+		}
 	}
 	return dst, nil
 }
