@@ -87,9 +87,10 @@ var _ = Describe("Pool", func() {
 	It("starts one goroutine per worker and stops them all on Close", func() {
 		base := funnel.Capture()
 		big := pool.New(8)
-		started, err := funnel.Leaked(base, funnel.Capture(), funnel.StandardFilters())
-		Expect(err).NotTo(HaveOccurred())
-		Expect(started).To(HaveLen(8))
+		started := func() ([]funnel.Goroutine, error) {
+			return funnel.Leaked(base, funnel.Capture(), funnel.StandardFilters())
+		}
+		Eventually(started).Should(HaveLen(8))
 		big.Close()
 		Eventually(Live()).ShouldNot(HaveLeakedSince(base))
 		Expect(Live()).To(HaveGoroutineDeltaSince(base, BeNumerically("<=", 0)))

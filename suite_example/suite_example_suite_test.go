@@ -53,9 +53,3 @@ var _ = BeforeSuite(func() {
 	upstream = httptest.NewServer(mux)
 	DeferCleanup(upstream.Close)
 })
-
-var _ = ReportAfterSuite("where leakfunnel wrote its outputs", func(Report) {
-	abs, err := filepath.Abs(outDir)
-	Expect(err).NotTo(HaveOccurred())
-	fmt.Printf("leakfunnel outputs:\n  JUnit XML: %s\n  artifacts: %s\n", filepath.Join(abs, "leaks.xml"), abs)
-})
