@@ -98,11 +98,17 @@ func ReadMetrics() Metrics {
 // readCreated reads only /sched/goroutines-created, for callers that need
 // to know whether any goroutine started since an earlier read.
 func readCreated() uint64 {
-	var s [1]metrics.Sample
-	s[0].Name = metricNames[1]
+	s := createdPool.Get().(*[1]metrics.Sample)
 	metrics.Read(s[:])
-	return value(s[0].Value)
+	n := value(s[0].Value)
+	createdPool.Put(s)
+	return n
 }
+
+// createdPool holds one-sample slices for readCreated.
+var createdPool = sync.Pool{New: func() any {
+	return &[1]metrics.Sample{{Name: metricNames[1]}}
+}}
 
 // fields returns pointers to m's fields in the order of metricNames.
 func (m *Metrics) fields() [len(metricNames)]*uint64 {

@@ -53,3 +53,13 @@ func BenchmarkReadMetrics(b *testing.B) {
 		funnel.ReadMetrics()
 	}
 }
+
+func TestIsCurrentAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector makes sync.Pool drop items at random")
+	}
+	s := funnel.Capture()
+	if n := testing.AllocsPerRun(100, func() { s.IsCurrent() }); n > 0 {
+		t.Errorf("IsCurrent allocates %v times per call, want 0", n)
+	}
+}

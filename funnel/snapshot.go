@@ -32,8 +32,12 @@ import (
 // (each slice is capped, so appending to one never changes another) and may
 // share Labels maps; treat them as read-only.
 type Snapshot struct {
-	Time       time.Time   `json:"time"`
-	Metrics    Metrics     `json:"metrics"`
+	// Time is when the snapshot was taken (just before the dump).
+	Time time.Time `json:"time"`
+	// Metrics is the stage-1 read taken just before the dump. It describes
+	// the whole process, also for a [CaptureSince] snapshot.
+	Metrics Metrics `json:"metrics"`
+	// Goroutines holds one record per goroutine, sorted by ID.
 	Goroutines []Goroutine `json:"goroutines"`
 	// Err describes a problem parsing the dump; empty when there was none.
 	Err string `json:"err,omitempty"`
