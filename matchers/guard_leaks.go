@@ -29,7 +29,8 @@ type TB interface {
 // Call it first in the test: cleanups run last-in first-out, so the check
 // then runs after the test's other cleanups, which may stop goroutines.
 // Filters and restrictions are the same options the matchers take;
-// [WithSettleTimeout] sets how long to wait (default 1s).
+// [WithSettleTimeout] sets how long to wait (default 1s), and
+// WithProof(false) skips the goroutineleak profile.
 //
 // GuardLeaks sees every goroutine of the process, so goroutines of tests
 // running in parallel (t.Parallel) are reported as leaks of this one; use it
@@ -64,8 +65,11 @@ func guardCheck(ctx context.Context, cfg *config, base *funnel.Snapshot) string 
 	if cfg.settle > 0 {
 		checkOpts = append(checkOpts, funnel.WithTimeout(cfg.settle))
 	}
-	if cfg.onlyProven {
+	switch {
+	case cfg.onlyProven:
 		checkOpts = append(checkOpts, funnel.WithProof(true))
+	case cfg.proof != nil:
+		checkOpts = append(checkOpts, funnel.WithProof(*cfg.proof))
 	}
 	res, err := funnel.Check(ctx, base, checkOpts...)
 	if err != nil {

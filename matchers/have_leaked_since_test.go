@@ -1,6 +1,7 @@
 package matchers_test
 
 import (
+	"context"
 	"time"
 
 	"github.com/leakfunnel/leakfunnel/funnel"
@@ -177,6 +178,50 @@ var _ = Describe("HaveLeakedSince", func() {
 			Expect(snap).NotTo(matchers.HaveLeakedSince(base, matchers.OnlyClasses(funnel.ClassSleeping)))
 			Expect(snap).To(matchers.HaveLeakedSince(base, matchers.OnlyClasses(funnel.ClassBlocked)))
 			Expect(before.IDs).NotTo(BeEmpty())
+		})
+
+		It("proves leaks with OnlyProven where the goroutineleak profile exists", func() {
+			base := funnel.Capture()
+			f := leaktest.MustStart(GinkgoT(), leaktest.ChanRecv, 1)
+			snap := funnel.Capture()
+			m := matchers.HaveLeakedSince(base, matchers.OnlyProven(true))
+			if !funnel.ProofAvailable() {
+				_, err := m.Match(snap)
+				Expect(err).To(MatchError("HaveLeakedSince matcher: OnlyProven(true) needs the goroutineleak profile, which this binary lacks (build it with GOEXPERIMENT=goroutineleakprofile on Go 1.26)"))
+				return
+			}
+			// The fixture's channel is reachable from this spec (to release
+			// it), so the profile cannot prove it; one that nothing else can
+			// reach is proven.
+			Expect(m.Match(snap)).To(BeFalse())
+			Expect(m.FailureMessage(snap)).To(ContainSubstring("1 left out by OnlyProven(true)"))
+			started := make(chan uint64)
+			go func() {
+				ch := make(chan int)
+				started <- leaktest.CurrentID()
+				<-ch
+			}()
+			id := <-started
+			leavePermanent(id)
+			Expect(leaktest.WaitForState(context.Background(), leaktest.ChanRecv, []uint64{id})).To(Succeed())
+			Eventually(matchers.Live()).Should(matchers.HaveLeakedSince(base, matchers.OnlyProven(true)))
+			Expect(f.IDs).To(HaveLen(1))
+		})
+
+		It("consults the goroutineleak profile on a snapshot only when asked", func() {
+			base := funnel.Capture()
+			leaktest.MustStart(GinkgoT(), leaktest.ChanRecv, 1)
+			snap := funnel.Capture()
+			m := matchers.HaveLeakedSince(base)
+			Expect(m.Match(snap)).To(BeTrue())
+			Expect(m.NegatedFailureMessage(snap)).To(ContainSubstring("leaked in 1 cluster (proof not used)"))
+			m = matchers.HaveLeakedSince(base, matchers.WithProof(true))
+			Expect(m.Match(snap)).To(BeTrue())
+			if funnel.ProofAvailable() {
+				Expect(m.NegatedFailureMessage(snap)).To(ContainSubstring("leaked in 1 cluster (0 proven)"))
+			} else {
+				Expect(m.NegatedFailureMessage(snap)).To(ContainSubstring("leaked in 1 cluster (proof not used)"))
+			}
 		})
 
 		It("does not let one matcher's options change another's", func() {

@@ -73,10 +73,10 @@ func leaksSince(name string, cfg *config, base, cur *funnel.Snapshot) (verdict, 
 			leaks[i].Class = funnel.Classify(&leaks[i])
 		}
 	}
-	if cfg.onlyProven {
-		if !funnel.ProofAvailable() {
-			return verdict{}, fmt.Errorf("%s matcher: OnlyProven(true) needs the goroutineleak profile, which this binary lacks (build it with GOEXPERIMENT=goroutineleakprofile on Go 1.26)", name)
-		}
+	if cfg.onlyProven && !funnel.ProofAvailable() {
+		return verdict{}, fmt.Errorf("%s matcher: OnlyProven(true) needs the goroutineleak profile, which this binary lacks (build it with GOEXPERIMENT=goroutineleakprofile on Go 1.26)", name)
+	}
+	if (cfg.onlyProven || (cfg.proof != nil && *cfg.proof)) && funnel.ProofAvailable() && len(leaks) > 0 {
 		if err := funnel.Prove(leaks); err != nil {
 			return verdict{}, fmt.Errorf("%s matcher: %w", name, err)
 		}

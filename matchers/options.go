@@ -30,9 +30,11 @@ type config struct {
 	funcs      []ignoringFunc
 	noStandard bool
 	onlyProven bool
-	classes    []funnel.Class
-	settle     time.Duration
-	descs      []string
+	// proof is nil for the default of each matcher (see WithProof).
+	proof   *bool
+	classes []funnel.Class
+	settle  time.Duration
+	descs   []string
 }
 
 type ignoringMatcher struct {
@@ -153,6 +155,18 @@ func WithStandardFilters(on bool) Option {
 // 1.26) the matcher returns an error rather than quietly finding nothing.
 func OnlyProven(on bool) Option {
 	return Option{apply: func(c *config) { c.onlyProven = on }}
+}
+
+// WithProof says whether the goroutineleak profile is consulted, where the
+// binary has it, to mark leaks proven. Each consultation forces a garbage
+// collection (a few milliseconds), so the defaults differ: [GuardLeaks]
+// consults it by default, as [funnel.Check] does; [HaveLeakedSince] on a
+// snapshot does not, unless WithProof(true) or OnlyProven(true) is given.
+// [HaveLeaked] and [HaveLeakedSince] on a [funnel.Result] use the proof of
+// the check and ignore this option. Where the profile is missing,
+// WithProof(true) changes nothing: leaks are reported as not proven.
+func WithProof(on bool) Option {
+	return Option{apply: func(c *config) { c.proof = &on }}
 }
 
 // OnlyClasses restricts the verdict to leaks of the given blocking classes.
