@@ -96,9 +96,10 @@ var _ = Describe("HaveLeakedSince", func() {
 		It("passes under Eventually once goroutines that exit after 50ms are gone", func() {
 			base := funnel.Capture()
 			done := make(chan struct{})
+			started := make(chan struct{})
 			for range 3 {
 				go func() {
-					defer GinkgoRecover()
+					started <- struct{}{}
 					select {
 					case <-time.After(50 * time.Millisecond):
 					case <-done:
@@ -106,6 +107,9 @@ var _ = Describe("HaveLeakedSince", func() {
 				}()
 			}
 			DeferCleanup(func() { close(done) })
+			for range 3 {
+				<-started
+			}
 			Expect(funnel.Capture()).To(matchers.HaveLeakedSince(base))
 			Eventually(funnel.Capture).ShouldNot(matchers.HaveLeakedSince(base))
 		})
