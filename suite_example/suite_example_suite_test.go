@@ -15,6 +15,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/leakfunnel/leakfunnel/internal/htmlreport"
 	"github.com/leakfunnel/leakfunnel/reporter"
 )
 
@@ -28,6 +29,20 @@ var _ = reporter.Install(
 	reporter.WithJUnit(filepath.Join(outDir, "leaks.xml")),
 	reporter.WithArtifacts(outDir),
 )
+
+// The HTML report is rendered from the reporter's summary once the reporter's
+// own ReportAfterSuite (registered by Install, above) has written it. A suite
+// outside this module does the same after the run with
+// `go run github.com/leakfunnel/leakfunnel/cmd/leakfunnel report leakfunnel-report`.
+var _ = ReportAfterSuite("leakfunnel HTML report", func(Report) {
+	in, err := htmlreport.Load(outDir)
+	Expect(err).NotTo(HaveOccurred())
+	page := filepath.Join(outDir, "report.html")
+	Expect(htmlreport.WriteFile(page, in)).To(Succeed())
+	abs, err := filepath.Abs(page)
+	Expect(err).NotTo(HaveOccurred())
+	fmt.Printf("leakfunnel HTML report: %s\n", abs)
+})
 
 func TestSuiteExample(t *testing.T) {
 	RegisterFailHandler(Fail)
