@@ -58,9 +58,13 @@ func (r *Reporter) beforeEach(ctx ginkgo.SpecContext) {
 		r.labelled = true
 		r.mu.Unlock()
 	}
-	sc.base = funnel.Capture()
-	if iv := r.cfg.sampleInterval(); iv > 0 {
-		sc.sampler = funnel.StartSampler(iv)
+	r.mu.Lock()
+	last := r.lastFinal
+	r.mu.Unlock()
+	if sc.labelled && last != nil {
+		sc.reuse(last)
+	} else {
+		sc.start()
 	}
 	r.mu.Lock()
 	r.cur = sc
@@ -178,6 +182,48 @@ func (r *Reporter) finishSpec(ctx context.Context, sc *specCheck) error {
 
 	rep := ginkgo.CurrentSpecReport()
 	sc.events = nodeEvents(rep)
+	lr, res := r.evaluate(ctx, sc, cfg, mode, rep.State)
+	if sc.labelled && res.Final != nil {
+		r.noteContainerGoroutines(sc, res.Final, rep)
+		r.mu.Lock()
+		r.lastFinal = res.Final
+		r.mu.Unlock()
+	}
+	addEntries(lr, res.Timeline, cfg)
+	if lr.Failed {
+		return errors.New(lr.Text)
+	}
+	return nil
+}
+
+// start takes the spec's baseline and starts its metrics sampler.
+func (sc *specCheck) start() {
+	sc.base = funnel.Capture()
+	if iv := sc.cfg.sampleInterval(); iv > 0 {
+		sc.sampler = funnel.StartSampler(iv)
+	}
+}
+
+// reuse takes the previous spec's final snapshot as the baseline instead
+// of a new stack dump. It is used only with AroundNode's labels: a goroutine
+// started since that snapshot is either labelled for its subject (and
+// filtered as not this spec's unless it is), or unlabelled and started by
+// Ginkgo or by a goroutine that predates the spec, which a new baseline
+// taken a moment later would not tell apart either. The goroutine count is
+// read anew for settling.
+func (sc *specCheck) reuse(last *funnel.Snapshot) {
+	base := *last
+	base.Time = time.Now()
+	base.Metrics = funnel.ReadMetrics()
+	sc.base = &base
+	if iv := sc.cfg.sampleInterval(); iv > 0 {
+		sc.sampler = funnel.StartSampler(iv)
+	}
+}
+
+// evaluate settles and checks a spec and builds its report. It makes no
+// Ginkgo calls.
+func (r *Reporter) evaluate(ctx context.Context, sc *specCheck, cfg Config, mode Mode, state types.SpecState) (LeakReport, *funnel.Result) {
 	opts := append(cfg.checkOptions(), funnel.WithSampler(sc.sampler), funnel.WithFilters(sc.scopeFilter()))
 	var errs []string
 	res, err := funnel.Check(ctx, sc.base, opts...)
@@ -194,29 +240,22 @@ func (r *Reporter) finishSpec(ctx context.Context, sc *specCheck) error {
 	if res == nil {
 		res = &funnel.Result{Baseline: sc.base}
 	}
-	if sc.labelled && res.Final != nil {
-		r.noteContainerGoroutines(sc, res.Final, rep)
-	}
-
 	lr := r.buildReport(subject{
 		scope:    ScopeSpec,
+		key:      sc.key,
 		name:     sc.name,
 		location: sc.location.String(),
 		process:  sc.process,
 		mode:     mode,
 		labelled: sc.labelled,
 		events:   sc.events,
-		state:    rep.State,
+		state:    state,
 	}, res, cfg)
 	lr.Errors = append(errs, lr.Errors...)
 	if mode == ModeFail && lr.Leaked > 0 {
 		lr.Failed = true
 	}
-	addEntries(lr, res.Timeline, cfg)
-	if lr.Failed {
-		return errors.New(lr.Text)
-	}
-	return nil
+	return lr, res
 }
 
 // noteContainerGoroutines records new goroutines labelled for a container

@@ -44,6 +44,9 @@ type Reporter struct {
 	labelled bool
 	// setupReported is set once setupErrs were added to a spec.
 	setupReported bool
+	// lastFinal is the final snapshot of the last labelled spec checked on
+	// this process, the next spec's baseline.
+	lastFinal *funnel.Snapshot
 }
 
 // pendingScope is a container whose goroutines are checked when its scope

@@ -1,0 +1,55 @@
+package reporter
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/leakfunnel/leakfunnel/funnel"
+)
+
+// BenchmarkCleanSpec measures what the reporter adds to a clean spec: the
+// baseline of its BeforeEach (a new snapshot, or with AroundNode's labels
+// the previous spec's final snapshot) and the sampler start, and the settle,
+// confirming snapshot, report and JSON check of its DeferCleanup, with
+// other goroutines parked in the process (they are in the baseline). Ginkgo's
+// own node bookkeeping is not included.
+func BenchmarkCleanSpec(b *testing.B) {
+	for _, parked := range []int{10, 1000, 10000} {
+		for _, variant := range []string{"snapshot", "snapshot-nosampler", "reuse"} {
+			b.Run(fmt.Sprintf("goroutines=%d/baseline=%s", parked, variant), func(b *testing.B) {
+				release := make(chan struct{})
+				b.Cleanup(func() { close(release) })
+				for range parked {
+					go func() { <-release }()
+				}
+				cfg := Config{}
+				if variant == "snapshot-nosampler" {
+					cfg.SampleInterval = -1
+				}
+				r := &Reporter{cfg: cfg, containers: map[string]*pendingScope{}}
+				ctx := context.Background()
+				b.ReportAllocs()
+				var last *funnel.Snapshot
+				for b.Loop() {
+					sc := &specCheck{key: "bench", name: "bench spec", mode: ModeFail, cfg: cfg}
+					if variant == "reuse" && last != nil {
+						sc.reuse(last)
+					} else {
+						sc.start()
+					}
+					lr, res := r.evaluate(ctx, sc, cfg, ModeFail, types.SpecStatePassed)
+					last = res.Final
+					if err := jsonSafe(lr); err != nil {
+						b.Fatal(err)
+					}
+					if lr.Leaked != 0 {
+						b.Fatalf("clean spec leaked %d goroutines", lr.Leaked)
+					}
+				}
+			})
+		}
+	}
+}
