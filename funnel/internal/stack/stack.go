@@ -302,6 +302,7 @@ type span struct{ lo, hi int }
 type parser struct {
 	dump   []byte
 	strs   map[string]string
+	cache  [512]string
 	labels map[string]map[string]string
 
 	out     []Goroutine
@@ -338,12 +339,15 @@ func parse(dump []byte, keep func(uint64) bool) ([]Goroutine, error) {
 	}
 	// Size the arrays for the whole dump, unless most records may be
 	// skipped.
-	n := 16
+	n, nFrames := 16, 64
 	if keep == nil {
 		n = 0
 		for h := pos; h >= 0; h = nextHeader(dump, h) {
 			n++
 		}
+		// Every frame has a file line, the only lines that start with a
+		// tab; labels print tabs escaped.
+		nFrames = bytes.Count(dump, []byte{'\t'})
 	}
 	p := &parser{
 		dump:    dump,
@@ -351,7 +355,7 @@ func parse(dump []byte, keep func(uint64) bool) ([]Goroutine, error) {
 		out:     make([]Goroutine, 0, n),
 		gFrames: make([]span, 0, n),
 		gAncs:   make([]span, 0, n),
-		frames:  make([]Frame, 0, 4*n),
+		frames:  make([]Frame, 0, nFrames),
 	}
 	var (
 		g     *Goroutine // the record being parsed, or nil between records
@@ -583,13 +587,23 @@ func (p *parser) lineErr(pos int, line []byte, what string) error {
 	return fmt.Errorf("line %d: %s %q", lineNumber(p.dump, pos), what, clip(line))
 }
 
-// intern returns b as a string, shared with earlier equal strings.
+// intern returns b as a string, shared with earlier equal strings. A small
+// direct-mapped cache, indexed by a hash of a few bytes, answers most
+// lookups with one comparison; the map holds every string.
 func (p *parser) intern(b []byte) string {
-	if s, ok := p.strs[string(b)]; ok {
+	if len(b) == 0 {
+		return ""
+	}
+	h := (uint(len(b))*0x9e37 ^ uint(b[len(b)/2])*0x85eb ^ uint(b[len(b)*3/4])*0xc2b2 ^ uint(b[len(b)*5/8])) % uint(len(p.cache))
+	if s := p.cache[h]; s == string(b) {
 		return s
 	}
-	s := string(b)
-	p.strs[s] = s
+	s, ok := p.strs[string(b)]
+	if !ok {
+		s = string(b)
+		p.strs[s] = s
+	}
+	p.cache[h] = s
 	return s
 }
 
@@ -606,14 +620,18 @@ func funcName(line []byte) ([]byte, bool) {
 		return nil, false
 	}
 	for _, c := range line[i+1 : len(line)-1] {
-		switch {
-		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', c == 'x', c == '.', c == '?',
-			c == '_', c == '{', c == '}', c == ',', c == ' ':
-		default:
+		if !argByte[c] {
 			return nil, false
 		}
 	}
 	return line[:i], true
+}
+
+// argByte holds the bytes that argument lists are made of.
+var argByte = [256]bool{
+	'0': true, '1': true, '2': true, '3': true, '4': true, '5': true, '6': true, '7': true, '8': true, '9': true,
+	'a': true, 'b': true, 'c': true, 'd': true, 'e': true, 'f': true, 'x': true,
+	'.': true, '?': true, '_': true, '{': true, '}': true, ',': true, ' ': true,
 }
 
 // fileLine fills f.File and f.Line from a line "\tFILE:LINE" with an optional
