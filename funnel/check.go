@@ -86,7 +86,9 @@ func WithProof(on bool) Option {
 type Result struct {
 	// Baseline is the snapshot the check compared against.
 	Baseline *Snapshot `json:"-"`
-	// Final is the last full snapshot taken, from which Leaks come.
+	// Final is the last full snapshot taken, from which Leaks come. When
+	// Final.Err is set, the dump could not be parsed completely and leaks
+	// carry IDs only (and so class [ClassOther]).
 	Final *Snapshot `json:"final"`
 	// Leaks are the goroutines of Final that are not in Baseline and that
 	// no filter ignores, sorted by ID, with Class set and Proven marked.
@@ -160,11 +162,15 @@ func (r *Result) GomegaString() string { return r.String() }
 // the count above the baseline cost one first look (ten poll intervals), not
 // the timeout.
 //
-// Check returns [ErrNilBaseline] for a nil base. When ctx ends before
+// Check returns [ErrNilBaseline] for a nil base. A nil ctx means
+// context.Background(). When ctx ends before
 // settling, Check returns the result for what it saw and an error wrapping
 // ctx's cause. Check may be called from any goroutine; the goroutine calling
 // it is never reported (snapshots exclude their caller).
 func Check(ctx context.Context, base *Snapshot, opts ...Option) (*Result, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	cfg := checkConfig{proof: true}
 	for _, o := range opts {
 		if o.apply != nil {

@@ -1,6 +1,8 @@
 package funnel
 
 import (
+	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,6 +58,40 @@ type TimelineSummary struct {
 	Duration time.Duration `json:"duration"`
 	// Reads is the number of readings taken, kept or not.
 	Reads int `json:"reads"`
+}
+
+// String returns the figures on one line, like "goroutines +3 (peak 20,
+// 40 created), blocked ratio 0.82, heap +1.2MiB, stacks +64KiB, 2 GC
+// cycles over 1.2s"; backlogs are added when not zero.
+func (s TimelineSummary) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "goroutines %+d (peak %d, %d created), blocked ratio %.2f, heap %s, stacks %s, %d GC cycles over %s",
+		s.GoroutineDelta, s.PeakGoroutines, s.Created, s.BlockedRatio,
+		signedBytes(s.HeapGrowth), signedBytes(s.StackGrowth), s.GCCycles, s.Duration)
+	if s.FinalizerBacklog != 0 {
+		fmt.Fprintf(&b, ", %d finalizers queued", s.FinalizerBacklog)
+	}
+	if s.CleanupBacklog != 0 {
+		fmt.Fprintf(&b, ", %d cleanups queued", s.CleanupBacklog)
+	}
+	return b.String()
+}
+
+// signedBytes renders a byte difference with a sign and a binary unit.
+func signedBytes(n int64) string {
+	sign := "+"
+	if n < 0 {
+		sign, n = "-", -n
+	}
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%s%.1fGiB", sign, float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%s%.1fMiB", sign, float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%s%.1fKiB", sign, float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%s%dB", sign, n)
 }
 
 // Timeline is the stage-2 record of a [Sampler] run: a bounded series of

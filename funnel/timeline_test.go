@@ -153,3 +153,15 @@ func TestZeroSampler(t *testing.T) {
 		t.Errorf("zero Sampler Stop mismatch (-want +got):\n%s", diff)
 	}
 }
+
+func TestTimelineSummaryString(t *testing.T) {
+	s := TimelineSummary{
+		GoroutineDelta: 3, PeakGoroutines: 20, Created: 40, BlockedRatio: 0.82,
+		HeapGrowth: 1258291, StackGrowth: -65536, GCCycles: 2, Duration: 1200 * time.Millisecond,
+		CleanupBacklog: 4,
+	}
+	want := "goroutines +3 (peak 20, 40 created), blocked ratio 0.82, heap +1.2MiB, stacks -64.0KiB, 2 GC cycles over 1.2s, 4 cleanups queued"
+	if got := s.String(); got != want {
+		t.Errorf("String() = %q, want %q", got, want)
+	}
+}
