@@ -145,6 +145,20 @@ func TestStandardFiltersGinkgo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs a Ginkgo suite")
 	}
+	// Compile the suite and the ginkgo CLI into a temp dir and run the
+	// binary from there: ginkgo would otherwise write the compiled suite
+	// into the source tree.
+	dir := t.TempDir()
+	gotool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	bin, ginkgo := filepath.Join(dir, "ginkgosuite.test"), filepath.Join(dir, "ginkgo")
+	for _, build := range []*exec.Cmd{
+		exec.Command(gotool, "test", "-c", "-o", bin, "./testdata/ginkgosuite"),
+		exec.Command(gotool, "build", "-o", ginkgo, "github.com/onsi/ginkgo/v2/ginkgo"),
+	} {
+		if b, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", build, err, b)
+		}
+	}
 	for _, protocol := range []string{"", "HTTP"} {
 		name := "rpc"
 		if protocol != "" {
@@ -153,9 +167,9 @@ func TestStandardFiltersGinkgo(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Setenv("GINKGO_PARALLEL_PROTOCOL", protocol)
 			out := t.TempDir()
-			gotool := filepath.Join(runtime.GOROOT(), "bin", "go")
-			cmd := exec.Command(gotool, "run", "github.com/onsi/ginkgo/v2/ginkgo", "--procs=2", "--no-color", "./testdata/ginkgosuite")
+			cmd := exec.Command(ginkgo, "--procs=2", "--no-color", bin)
 			cmd.Env = append(os.Environ(), "LEAKFUNNEL_FILTER_REPORT="+out)
+			cmd.Dir = out
 			if b, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("%s: %v\n%s", cmd, err, b)
 			}
