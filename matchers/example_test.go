@@ -7,35 +7,10 @@ import (
 	"time"
 
 	"github.com/leakfunnel/leakfunnel/funnel"
-	"github.com/leakfunnel/leakfunnel/internal/leaktest"
 	"github.com/leakfunnel/leakfunnel/matchers"
+	"github.com/onsi/gomega"
 	"github.com/onsi/gomega/gleak"
 )
-
-// worker reports its goroutine ID, then blocks until jobs is closed.
-func worker(jobs chan int, started chan<- uint64) {
-	started <- leaktest.CurrentID()
-	for range jobs {
-	}
-}
-
-// startWorkers starts n workers on one channel and returns once all of them
-// are blocked receiving from it.
-func startWorkers(n int) chan int {
-	jobs := make(chan int)
-	started := make(chan uint64, n)
-	for range n {
-		go worker(jobs, started)
-	}
-	ids := make([]uint64, n)
-	for i := range ids {
-		ids[i] = <-started
-	}
-	if err := leaktest.WaitForState(context.Background(), leaktest.ChanRecv, ids); err != nil {
-		panic(err) // test fixture only: the workers never blocked
-	}
-	return jobs
-}
 
 // lines returns lines from..to (1-based, inclusive) of s. The examples print
 // the parts of a message that do not depend on goroutine IDs or on how many
@@ -62,7 +37,7 @@ func ExampleHaveLeakedSince() {
 	// true <nil>
 	//     leakfunnel: 2 goroutines leaked in 1 cluster (proof not used)
 	//     [1] 2 goroutines, blocked (chan receive)
-	//         waits in:   github.com/leakfunnel/leakfunnel/matchers_test.worker at matchers/example_test.go:18
+	//         waits in:   github.com/leakfunnel/leakfunnel/matchers_test.worker at matchers/example_workers_test.go:15
 	// <nil> 0
 }
 
@@ -90,7 +65,7 @@ func ExampleHaveLeaked() {
 	// true <nil>
 	//     leakfunnel: 3 goroutines leaked in 1 cluster (proof not used)
 	//     [1] 3 goroutines, blocked (chan receive)
-	//         waits in:   github.com/leakfunnel/leakfunnel/matchers_test.worker at matchers/example_test.go:18
+	//         waits in:   github.com/leakfunnel/leakfunnel/matchers_test.worker at matchers/example_workers_test.go:15
 	// false <nil>
 }
 
@@ -152,4 +127,22 @@ func ExampleHaveClusterOfClass() {
 	// Output:
 	// blocked true <nil>
 	// permanent false <nil>
+}
+
+func Example_plainTesting() {
+	// In a plain test this is g := gomega.NewWithT(t); here failures are
+	// printed instead of failing a test.
+	g := gomega.NewGomega(func(message string, _ ...int) { fmt.Println(lines(message, 2, 3)) })
+
+	base := funnel.Capture()
+	jobs := startWorkers(1)
+	g.Expect(funnel.Capture()).NotTo(matchers.HaveLeakedSince(base))
+
+	close(jobs)
+	g.Eventually(funnel.Capture).ShouldNot(matchers.HaveLeakedSince(base))
+	fmt.Println("no leak once the workers are stopped")
+	// Output:
+	//     leakfunnel: 1 goroutine leaked in 1 cluster (proof not used)
+	//     [1] 1 goroutine, blocked (chan receive)
+	// no leak once the workers are stopped
 }
