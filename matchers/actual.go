@@ -27,7 +27,24 @@ const (
 // wrongInput is the error for an actual value a matcher cannot use, in
 // Gomega's wording.
 func wrongInput(name, expected string, actual any) error {
-	return fmt.Errorf("%s matcher expects %s.  Got:\n%s", name, expected, format.Object(actual, 1))
+	return fmt.Errorf("%s matcher expects %s.  Got:\n%s", name, expected, describe(actual))
+}
+
+// describe formats actual for an error message like format.Object does,
+// except that a snapshot is summed up in one line rather than dumped
+// goroutine by goroutine.
+func describe(actual any) string {
+	var s *funnel.Snapshot
+	switch a := actual.(type) {
+	case *funnel.Snapshot:
+		s = a
+	case funnel.Snapshot:
+		s = &a
+	}
+	if s == nil {
+		return format.Object(actual, 1)
+	}
+	return fmt.Sprintf("%s<%T>: snapshot of %d goroutines taken at %s", format.Indent, actual, len(s.Goroutines), s.Time.Format(timeLayout))
 }
 
 // snapshotInput resolves actual for the matchers that compare a snapshot

@@ -59,6 +59,13 @@ var _ = Describe("wrong input", func() {
 		Expect(err).To(MatchError("HaveTimelineFigure matcher expects a *funnel.Result or a *funnel.Timeline.  Got:\n    <int>: 42"))
 	})
 
+	It("sums up a snapshot given where another value was expected", func() {
+		_, err := matchers.HaveLeaked().Match(base)
+		Expect(err).To(MatchError("HaveLeaked matcher expects a *funnel.Result.  Got:\n    <*funnel.Snapshot>: snapshot of 3 goroutines taken at 03:00:00.000000"))
+		_, err = matchers.HaveLeakedSince(base).Match(*base)
+		Expect(err).To(MatchError(HaveSuffix("Got:\n    <funnel.Snapshot>: snapshot of 3 goroutines taken at 03:00:00.000000")))
+	})
+
 	It("reports what a snapshot function returned", func() {
 		_, err := matchers.HaveLeakedSince(base).Match(func() *funnel.Snapshot { return nil })
 		Expect(err).To(MatchError("HaveLeakedSince matcher: the function passed as the actual value returned a nil *funnel.Snapshot"))
