@@ -5,8 +5,10 @@
 // Environment:
 //
 //	LEAKFUNNEL_BENCH_CHECKER     plain (no check), reporter (reporter.Install
-//	                             with its defaults), gleak or goleak (the
-//	                             peers' documented per-spec checks)
+//	                             with its defaults), leakfunnel (funnel.Capture
+//	                             in a BeforeEach, funnel.Check in its
+//	                             DeferCleanup), gleak or goleak (the peers'
+//	                             documented per-spec checks)
 //	LEAKFUNNEL_BENCH_SPECS       number of specs (default 100)
 //	LEAKFUNNEL_BENCH_BACKGROUND  idle background goroutines (default 10)
 //

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/leakfunnel/leakfunnel/bench"
+	"github.com/leakfunnel/leakfunnel/funnel"
 	"github.com/leakfunnel/leakfunnel/reporter"
 )
 
@@ -50,9 +51,9 @@ func install() *reporter.Reporter {
 
 func TestGinkgoSuite(t *testing.T) {
 	switch checker {
-	case "plain", "reporter", "gleak", "goleak":
+	case "plain", "reporter", "leakfunnel", "gleak", "goleak":
 	default:
-		t.Fatalf("LEAKFUNNEL_BENCH_CHECKER=%q: want plain, reporter, gleak or goleak", checker)
+		t.Fatalf("LEAKFUNNEL_BENCH_CHECKER=%q: want plain, reporter, leakfunnel, gleak or goleak", checker)
 	}
 	RegisterFailHandler(Fail)
 	var args []any
@@ -64,6 +65,13 @@ func TestGinkgoSuite(t *testing.T) {
 
 var pool bench.Background
 
+// settle and snapshots sum up the leakfunnel checks' Result.Settle and
+// Result.Snapshots.
+var (
+	settle    time.Duration
+	snapshots int
+)
+
 var _ = BeforeSuite(func() {
 	Expect(pool.Resize(background)).To(Succeed())
 	DeferCleanup(func() error { return pool.Resize(0) })
@@ -73,6 +81,15 @@ var _ = BeforeSuite(func() {
 // a baseline in a top-level BeforeEach, the verdict in a DeferCleanup.
 var _ = BeforeEach(func() {
 	switch checker {
+	case "leakfunnel":
+		base := funnel.Capture()
+		DeferCleanup(func(ctx SpecContext) {
+			res, err := funnel.Check(ctx, base)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(res.Leaks).To(BeEmpty())
+			settle += res.Settle
+			snapshots += res.Snapshots
+		})
 	case "gleak":
 		base := gleak.Goroutines()
 		DeferCleanup(func() {
@@ -117,6 +134,10 @@ var _ = ReportAfterSuite("timing", func(r Report) {
 	// From the first spec's start to the last one's end: the specs and
 	// everything that runs between them, but not the suite's setup.
 	wall := last.Sub(first)
-	fmt.Printf("\nBenchmarkGinkgoSuite/background=%d/checker=%s\t%d\t%.0f ns/op\t%.0f spec-ns/op\n",
-		background, checker, n, float64(wall.Nanoseconds())/float64(n), float64(specTime.Nanoseconds())/float64(n))
+	extra := ""
+	if checker == "leakfunnel" {
+		extra = fmt.Sprintf("\t%.0f settle-ns/op\t%.2f snapshots/op", float64(settle.Nanoseconds())/float64(n), float64(snapshots)/float64(n))
+	}
+	fmt.Printf("\nBenchmarkGinkgoSuite/background=%d/checker=%s\t%d\t%.0f ns/op\t%.0f spec-ns/op%s\n",
+		background, checker, n, float64(wall.Nanoseconds())/float64(n), float64(specTime.Nanoseconds())/float64(n), extra)
 })

@@ -142,6 +142,7 @@ func run(r io.Reader, w io.Writer) error {
 		}
 	}
 	bw := bufio.NewWriter(w)
+	targets(bw, rows)
 	for _, fam := range families {
 		var units []string
 		for _, x := range rows {
@@ -257,4 +258,112 @@ func ratio(r float64) string {
 		return fmt.Sprintf("%.0f×", r)
 	}
 	return fmt.Sprintf("%.3g×", r)
+}
+
+// target is one of issue 7's targets, checked against one benchmark value
+// or one ratio of two values.
+type target struct {
+	what  string // the target in words
+	ours  string // our checker
+	peer  string // the divisor's checker; empty for an absolute limit
+	limit float64
+	// match selects the family, the groups and the unit.
+	family, unit string
+	groups       func(group string) bool
+}
+
+func sizeAtLeast(n int) func(string) bool {
+	return func(g string) bool {
+		for _, p := range strings.Split(g, "/") {
+			if v, ok := strings.CutPrefix(p, "size="); ok {
+				x, err := strconv.Atoi(v)
+				return err == nil && x >= n
+			}
+		}
+		return false
+	}
+}
+
+func sizeIs(n int) func(string) bool {
+	return func(g string) bool { return slices.Contains(strings.Split(g, "/"), "size="+strconv.Itoa(n)) }
+}
+
+func kindIs(kinds ...string) func(string) bool {
+	return func(g string) bool {
+		for _, k := range kinds {
+			if slices.Contains(strings.Split(g, "/"), "kind="+k) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+func all(string) bool { return true }
+
+// issueTargets lists the targets of issue 7 for each of our checkers.
+func issueTargets() []target {
+	var ts []target
+	for _, ours := range []string{"leakfunnel", "leakfunnel-reuse"} {
+		for _, peer := range []string{"goleak", "gleak"} {
+			for _, unit := range []string{"sec/op", "B/op"} {
+				ts = append(ts,
+					target{what: "clean, ≥1,000: ≤ 1/8 of peer", ours: ours, peer: peer, limit: 1.0 / 8, family: "Clean", unit: unit, groups: sizeAtLeast(1000)},
+					target{what: "clean, 10: ≤ 1/3 of peer", ours: ours, peer: peer, limit: 1.0 / 3, family: "Clean", unit: unit, groups: sizeIs(10)})
+			}
+		}
+		ts = append(ts,
+			target{what: "clean, ≥1,000: ≤ 1.3× floor", ours: ours, peer: "floor", limit: 1.3, family: "Clean", unit: "sec/op", groups: sizeAtLeast(1000)},
+			target{what: "100,000: one check < 300 ms", ours: ours, limit: 0.3, family: "Clean", unit: "sec/op", groups: sizeIs(100000)},
+			target{what: "100,000: one check < 64 MiB allocated", ours: ours, limit: 64 << 20, family: "Clean", unit: "B/op", groups: sizeIs(100000)})
+	}
+	ts = append(ts,
+		target{what: "settling: verdict ≤ 3 ms after the exit", ours: "leakfunnel", limit: 3, family: "Settle", unit: "ms-after-exit", groups: all},
+		target{what: "settling: ≤ 2 full snapshots", ours: "leakfunnel", limit: 2, family: "Settle", unit: "snapshots/op", groups: all},
+		target{what: "permanent or proven leak: verdict < 20 ms", ours: "leakfunnel", limit: 0.020, family: "LeakVerdict", unit: "sec/op", groups: kindIs("permanent", "proven")})
+	return ts
+}
+
+// targets writes one row per target and benchmark group: the measured value
+// or ratio, the limit, and whether it was hit.
+func targets(w io.Writer, rows []result) {
+	val := map[[4]string]float64{}
+	var order [][2]string // family, group in input order
+	for _, x := range rows {
+		val[[4]string{x.family, x.group, x.checker, x.unit}] = x.value
+		k := [2]string{x.family, x.group}
+		if !slices.Contains(order, k) {
+			order = append(order, k)
+		}
+	}
+	fmt.Fprint(w, "### Targets\n\n| target | checker | case | unit | measured | limit | verdict |\n|---|---|---|---|---:|---:|---|\n")
+	for _, t := range issueTargets() {
+		for _, k := range order {
+			if k[0] != t.family || !t.groups(k[1]) {
+				continue
+			}
+			a, ok := val[[4]string{k[0], k[1], t.ours, t.unit}]
+			if !ok {
+				continue
+			}
+			measured, limit := format(a, t.unit), format(t.limit, t.unit)
+			m := a
+			checker := t.ours
+			if t.peer != "" {
+				b, ok := val[[4]string{k[0], k[1], t.peer, t.unit}]
+				if !ok || b == 0 {
+					continue
+				}
+				m = a / b
+				measured, limit = ratio(m), ratio(t.limit)
+				checker = t.ours + " / " + t.peer
+			}
+			verdict := "hit"
+			if m > t.limit {
+				verdict = fmt.Sprintf("**missed** (%s the limit)", ratio(m/t.limit))
+			}
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", t.what, checker, k[1], t.unit, measured, limit, verdict)
+		}
+	}
+	fmt.Fprintln(w)
 }
