@@ -241,7 +241,33 @@ var _ = Describe("a cache", Ordered, func() {
 		go blockInOpenContainer(started)
 		waitStarted(started)
 	})
+	AfterAll(func() {
+		// Forgets to stop the pool and the blocked goroutine.
+	})
 
 	It("reads", func() {})
 	It("writes", func() {})
+})
+
+var _ = Describe("a queue", Ordered, ContinueOnFailure, func() {
+	var outer *pool
+	BeforeAll(func() { outer = startPool(2) })
+	AfterAll(func() { outer.Stop() })
+
+	It("enqueues", func() {})
+
+	Describe("with consumers", func() {
+		var inner *pool
+		BeforeAll(func() { inner = startPool(2) })
+		AfterAll(func() { inner.Stop() })
+
+		It("consumes", func() {})
+		It("fails without leaking", func() { Fail("a failure that is not a leak") })
+		It("acks", func() {})
+	})
+})
+
+var _ = Describe("a pending container", Ordered, Pending, func() {
+	BeforeAll(func() { startPool(1) })
+	It("never runs", func() {})
 })
