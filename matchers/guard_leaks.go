@@ -75,8 +75,8 @@ func guardCheck(ctx context.Context, cfg *config, base *funnel.Snapshot) string 
 	if err != nil {
 		return fmt.Sprintf("%s: the leak check failed: %v", name, err)
 	}
-	if ferrs.first != nil {
-		return fmt.Sprintf("%s: a filter failed: %v", name, ferrs.first)
+	if ferrs.err() != nil {
+		return fmt.Sprintf("%s: a filter failed: %v", name, ferrs.err())
 	}
 	only := &config{onlyProven: cfg.onlyProven, classes: cfg.classes}
 	v, err := leaksOfResult(name, only, res, nil)

@@ -59,8 +59,8 @@ func leaksSince(name string, cfg *config, base, cur *funnel.Snapshot) (verdict, 
 	if err != nil {
 		return verdict{}, fmt.Errorf("%s matcher: %w", name, err)
 	}
-	if ferrs.first != nil {
-		return verdict{}, fmt.Errorf("%s matcher: a filter failed: %w", name, ferrs.first)
+	if ferrs.err() != nil {
+		return verdict{}, fmt.Errorf("%s matcher: a filter failed: %w", name, ferrs.err())
 	}
 	v := verdict{baseCount: len(base.Goroutines), curCount: len(cur.Goroutines), filtered: len(leaks)}
 	for i := range cur.Goroutines {
@@ -154,8 +154,8 @@ func leaksOfResult(name string, cfg *config, r *funnel.Result, base *funnel.Snap
 			leaks = append(leaks, g)
 		}
 	}
-	if ferrs.first != nil {
-		return verdict{}, fmt.Errorf("%s matcher: a filter failed: %w", name, ferrs.first)
+	if ferrs.err() != nil {
+		return verdict{}, fmt.Errorf("%s matcher: a filter failed: %w", name, ferrs.err())
 	}
 	v.filtered = len(leaks)
 	v.leaks = restrict(cfg, leaks)

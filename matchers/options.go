@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/leakfunnel/leakfunnel/funnel"
@@ -247,15 +248,26 @@ func (c *config) filterSet(owner string) ([]funnel.Filter, *filterErrors, error)
 	return fs, errs, nil
 }
 
-// filterErrors collects errors raised by filters while they run.
+// filterErrors collects errors raised by filters while they run. Filters
+// may run on a goroutine of funnel.Check, hence the mutex.
 type filterErrors struct {
+	mu    sync.Mutex
 	first error
 }
 
 func (e *filterErrors) add(err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if e.first == nil {
 		e.first = err
 	}
+}
+
+// err returns the first error added, or nil.
+func (e *filterErrors) err() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.first
 }
 
 // describeFilters lists the filters of c for messages.
