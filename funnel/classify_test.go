@@ -181,3 +181,29 @@ func TestPackageOf(t *testing.T) {
 		}
 	}
 }
+
+// FuzzClassify feeds Classify, WaitSite, ClusterKeyOf and packageOf arbitrary
+// wait reasons and function names: they never panic, Classify never returns
+// the zero Class, and a key is a function of the goroutine.
+func FuzzClassify(f *testing.F) {
+	for state := range stateClasses {
+		f.Add(state, "runtime.gopark", "example.com/p.f")
+	}
+	for fn := range frameClasses {
+		f.Add("waiting", fn, "example.com/p.(*T[...]).m.func1")
+	}
+	f.Add("", "", "")
+	f.Add("semacquire", "runtime.GC", "/.")
+	f.Fuzz(func(t *testing.T, state, fn1, fn2 string) {
+		g := Goroutine{ID: 1, State: state, Frames: []Frame{{Func: fn1}, {Func: fn2}}}
+		c := Classify(&g)
+		if c == "" {
+			t.Fatalf("Classify(%q, %q, %q) returned the zero Class", state, fn1, fn2)
+		}
+		_ = WaitSite(&g)
+		_ = packageOf(fn1)
+		if k1, k2 := ClusterKeyOf(&g), ClusterKeyOf(&g); k1 != k2 || k1.Class != c {
+			t.Fatalf("ClusterKeyOf not deterministic or class differs: %+v, %+v, class %q", k1, k2, c)
+		}
+	})
+}
