@@ -78,7 +78,7 @@ echo "== ginkgo suite ($((SECONDS - start))s)"
 suite=$(mktemp -d)/ginkgosuite.test
 go test -c -o "$suite" ./ginkgosuite
 for bg in 10 1000; do
-	for checker in plain reporter goleak gleak; do
+	for checker in plain reporter leakfunnel goleak gleak; do
 		for _ in $(seq "$COUNT"); do
 			LEAKFUNNEL_BENCH_CHECKER=$checker LEAKFUNNEL_BENCH_BACKGROUND=$bg LEAKFUNNEL_BENCH_SPECS=100 \
 				"$suite" -ginkgo.no-color -ginkgo.succinct 2>&1 | grep -E '^BenchmarkGinkgoSuite' | tee -a "$raw"

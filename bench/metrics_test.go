@@ -1,0 +1,33 @@
+package bench
+
+import (
+	"runtime"
+	"testing"
+	"time"
+)
+
+func TestSTWPausesCountsDumps(t *testing.T) {
+	buf := make([]byte, 1<<20)
+	before := STWPauses()
+	for range 3 {
+		runtime.Stack(buf, true)
+	}
+	// Other pauses (none expected here) could only add to the count.
+	if got := STWPauses() - before; got < 3 {
+		t.Errorf("3 dumps counted as %d stop-the-world pauses", got)
+	}
+}
+
+var sink [][]byte
+
+func TestHeapSamplerSeesAllocation(t *testing.T) {
+	h := NewHeapSampler(50 * time.Microsecond)
+	defer h.Close()
+	h.Begin()
+	sink = append(sink, make([]byte, 8<<20))
+	peak := h.End()
+	sink = nil
+	if peak < 8<<20 {
+		t.Errorf("peak growth %d B after allocating 8 MiB", peak)
+	}
+}
