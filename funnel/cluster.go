@@ -78,8 +78,10 @@ func (k ClusterKey) Compare(o ClusterKey) int {
 	)
 }
 
-// String returns the key on one line: class, state, innermost frame of
-// interest and creation site.
+// String returns the key on one line: class, state, the innermost frame of
+// the goroutine's own code (see [WaitSite]) and the creation site, like
+// "[blocked] chan receive in pkg.worker, created by pkg.Start at
+// /src/pool.go:42".
 func (k ClusterKey) String() string {
 	top, _, _ := strings.Cut(k.Frames, "\n")
 	for _, fn := range strings.Split(k.Frames, "\n") {
@@ -88,7 +90,10 @@ func (k ClusterKey) String() string {
 			break
 		}
 	}
-	s := fmt.Sprintf("[%s] %s in %s", k.Class, k.State, top)
+	s := fmt.Sprintf("[%s] %s", k.Class, k.State)
+	if top != "" {
+		s += " in " + top
+	}
 	if k.CreatedBy != "" {
 		s += ", created by " + k.CreatedBy
 	}

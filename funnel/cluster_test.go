@@ -182,6 +182,9 @@ func TestClusterKeyCompareAndString(t *testing.T) {
 	if got, want := k.String(), "[blocked] sync.Mutex.Lock in example.com/pool.(*Pool).loop, created by example.com/pool.New at /src/pool.go:42"; got != want {
 		t.Errorf("ClusterKey.String() = %q, want %q", got, want)
 	}
+	if got, want := (ClusterKey{Class: ClassOther, State: "waiting"}).String(), "[other] waiting"; got != want {
+		t.Errorf("ClusterKey.String() without frames = %q, want %q", got, want)
+	}
 	c := Cluster{Key: k, Count: 3, Proven: 2}
 	if got, want := c.String(), "3 x [blocked] sync.Mutex.Lock in example.com/pool.(*Pool).loop, created by example.com/pool.New at /src/pool.go:42 (2 proven)"; got != want {
 		t.Errorf("Cluster.String() = %q, want %q", got, want)
