@@ -462,4 +462,11 @@ var _ = Describe("a suite without AroundNode, in report mode", Ordered, func() {
 	It("says where the outputs are", func() {
 		Expect(run.log).To(ContainSubstring("JUnit report: " + filepath.Join(run.out, "leaks.xml")))
 	})
+
+	It("says what Install could not register inside a container, and still checks its specs", func() {
+		Expect(run.log).To(ContainSubstring(`leakfunnel: reporter.Install was called inside the container "a container with its own reporter"`))
+		Expect(run.log).To(ContainSubstring("Install called inside container"))
+		tc := run.testcase("a container with its own reporter is checked by both")
+		Expect(tc.property("leakfunnel.leaked")).To(Equal("0"))
+	})
 })

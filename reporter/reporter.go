@@ -150,10 +150,18 @@ func constructionContainer() (where string, inside bool) {
 		}
 	}()
 	rep := ginkgo.CurrentTreeConstructionNodeReport()
-	if n := len(rep.ContainerHierarchyLocations); n > 0 {
-		return fmt.Sprintf("%q (%s)", strings.Join(rep.ContainerHierarchyTexts, " "), rep.ContainerHierarchyLocations[n-1]), true
+	n := len(rep.ContainerHierarchyLocations)
+	if n == 0 {
+		return "", false
 	}
-	return "", false
+	// The hierarchy starts with the tree's root, which has no text.
+	var texts []string
+	for _, t := range rep.ContainerHierarchyTexts {
+		if t != "" {
+			texts = append(texts, t)
+		}
+	}
+	return fmt.Sprintf("%q (%s)", strings.Join(texts, " "), rep.ContainerHierarchyLocations[n-1]), true
 }
 
 // Config returns a copy of the suite-wide configuration.

@@ -73,3 +73,9 @@ var _ = Describe("fallback", func() {
 		It("uses it twice", func() {})
 	})
 })
+
+var _ = Describe("a container with its own reporter", func() {
+	reporter.Install(reporter.WithMode(reporter.ModeReport))
+
+	It("is checked by both", func() {})
+})
