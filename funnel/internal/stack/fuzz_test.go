@@ -7,9 +7,10 @@ import (
 	"testing"
 )
 
-// FuzzParse checks that Parse never panics and that ParseIf, IDs and the
-// truncation rules agree with it, on inputs derived from the real dumps in
-// testdata. CI runs it briefly:
+// FuzzParse checks that Parse never panics, that ParseIf, IDs and the
+// truncation rules agree with it, and that what it accepts survives a round
+// trip through the runtime's format, on inputs derived from the real dumps
+// in testdata. CI runs it briefly:
 //
 //	go test -run='^$' -fuzz=FuzzParse -fuzztime=20s -fuzzminimizetime=5s ./funnel/internal/stack
 func FuzzParse(f *testing.F) {
@@ -42,5 +43,8 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, dump []byte) {
 		gs, err := Parse(dump)
 		checkInvariants(t, dump, gs, err)
+		if err == nil {
+			checkRoundTrip(t, gs)
+		}
 	})
 }

@@ -51,36 +51,52 @@ func render(gs []Goroutine) string {
 			b.WriteString("}")
 		}
 		b.WriteString("]:\n")
+		if len(g.Frames) == 0 {
+			// The one way to write a complete record without frames.
+			b.WriteString("\tgoroutine running on other thread; stack unavailable\n")
+		}
 		renderFrames(&b, g.Frames, g.Elided)
 		if g.CreatedBy.Func != "" {
 			fmt.Fprintf(&b, "created by %s", g.CreatedBy.Func)
 			if g.CreatorID != 0 {
 				fmt.Fprintf(&b, " in goroutine %d", g.CreatorID)
 			}
-			fmt.Fprintf(&b, "\n\t%s:%d +0x1\n", g.CreatedBy.File, g.CreatedBy.Line)
+			b.WriteString("\n")
+			renderFile(&b, g.CreatedBy)
 		}
 		for _, a := range g.Ancestors {
 			fmt.Fprintf(&b, "[originating from goroutine %d]:\n", a.ID)
 			renderFrames(&b, a.Frames, a.Elided)
 			if a.CreatedBy.Func != "" {
-				fmt.Fprintf(&b, "created by %s\n\t%s:%d +0x1\n", a.CreatedBy.Func, a.CreatedBy.File, a.CreatedBy.Line)
+				fmt.Fprintf(&b, "created by %s\n", a.CreatedBy.Func)
+				renderFile(&b, a.CreatedBy)
 			}
 		}
 	}
+	// A trailing blank line ends the last record, which may have an empty
+	// block: without it, that record would read as cut off.
+	b.WriteString("\n")
 	return b.String()
+}
+
+// renderFile writes the file line of f, or a bare PC for a frame without
+// file information.
+func renderFile(b *strings.Builder, f Frame) {
+	if f.File == "" {
+		b.WriteString("\tpc=0x1\n")
+		return
+	}
+	fmt.Fprintf(b, "\t%s:%d +0x1\n", f.File, f.Line)
 }
 
 func renderFrames(b *strings.Builder, frames []Frame, elided bool) {
 	for _, f := range frames {
-		switch {
-		case f.Func == "non-Go function" && f.File == "":
+		if f.Func == "non-Go function" && f.File == "" {
 			b.WriteString("non-Go function at pc=0x1\n")
 			continue
-		case f.File == "":
-			fmt.Fprintf(b, "%s\n\tpc=0x1\n", f.Func)
-			continue
 		}
-		fmt.Fprintf(b, "%s(...)\n\t%s:%d\n", f.Func, f.File, f.Line)
+		fmt.Fprintf(b, "%s(...)\n", f.Func)
+		renderFile(b, f)
 	}
 	if elided {
 		b.WriteString("...additional frames elided...\n")
@@ -105,7 +121,7 @@ func TestRoundTrip(t *testing.T) {
 }
 
 // checkRoundTrip checks that rendering and parsing again gives gs back.
-func checkRoundTrip(t *testing.T, gs []Goroutine) {
+func checkRoundTrip(t testing.TB, gs []Goroutine) {
 	t.Helper()
 	text := render(gs)
 	again, err := Parse([]byte(text))

@@ -396,7 +396,10 @@ func parse(dump []byte, keep func(uint64) bool) ([]Goroutine, error) {
 			if isBlank(last) {
 				break
 			}
-			if bytes.HasPrefix(last, headerPrefix) && (g == nil || !ph.needsFile() && block > 0) {
+			if bytes.HasPrefix(last, headerPrefix) {
+				if g != nil && ph.needsFile() {
+					return nil, p.lineErr(pos, last, "expected a file line, got")
+				}
 				finish()
 				if id, ok := headerID(last); ok && (keep == nil || keep(id)) {
 					p.start(id)

@@ -524,6 +524,8 @@ func TestErrors(t *testing.T) {
 		{name: "cut after function line", dump: rec + "goroutine 6 [select]:\nmain.g()\n", wantErr: "line 5: truncated dump", truncated: true, wantIDs: []uint64{5, 6}},
 		{name: "cut after header", dump: rec + "\ngoroutine 6 [select]:\n", wantErr: "line 5: truncated dump", truncated: true, wantIDs: []uint64{5, 6}},
 		{name: "cut after created by", dump: rec + "created by main.main in goroutine 1\n", wantErr: "line 4: truncated dump", truncated: true, wantIDs: []uint64{5}},
+		{name: "cut inside the header after a record without frames", dump: "goroutine 3 [idle]:\ngoroutine 4 ", wantErr: "line 2: truncated dump", truncated: true, wantIDs: []uint64{3, 4}},
+		{name: "cut inside a header where a file line is due", dump: "goroutine 3 [idle]:\nmain.f()\ngoroutine 4 [", wantErr: `line 3: expected a file line, got "goroutine 4 ["`},
 		{name: "cut after ancestor header", dump: rec + "[originating from goroutine 1]:\n", wantErr: "line 4: truncated dump", truncated: true, wantIDs: []uint64{5}},
 	}
 	for _, tt := range tests {
