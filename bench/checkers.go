@@ -96,15 +96,18 @@ func (l *Leakfunnel) End() (Verdict, error) {
 	return Verdict{Leaked: len(res.Leaks) > 0, Snapshots: float64(res.Snapshots)}, nil
 }
 
-// LeakfunnelReuse is the per-spec fast path: a spec's baseline is the
-// previous spec's final snapshot when [funnel.Snapshot.IsCurrent] says that
-// no goroutine was created since it was taken, so a clean spec costs one
-// dump instead of two. Otherwise it captures, like [Leakfunnel].
+// LeakfunnelReuse is the per-spec fast path: when
+// [funnel.Snapshot.IsCurrent] says that no goroutine was created since a
+// snapshot was taken, every goroutine alive is in it, so it is still an
+// exact baseline and the spec needs no capture of its own; a clean spec then
+// costs one dump instead of two. The candidates are the previous clean
+// check's final snapshot (when it holds every goroutine) and the previous
+// baseline. Otherwise it captures, like [Leakfunnel].
 //
 // The zero LeakfunnelReuse is ready to use.
 type LeakfunnelReuse struct {
 	Options []funnel.Option
-	// Reused counts the baselines taken over from the previous check.
+	// Reused counts the baselines taken over from an earlier check.
 	Reused int
 	prev   *funnel.Snapshot
 	base   *funnel.Snapshot
@@ -115,25 +118,31 @@ func (*LeakfunnelReuse) Name() string { return "leakfunnel-reuse" }
 
 // Begin implements [Checker].
 func (l *LeakfunnelReuse) Begin() error {
-	if l.prev.IsCurrent() {
-		l.base = l.prev
-		l.Reused++
-		return nil
+	for _, s := range []*funnel.Snapshot{l.prev, l.base} {
+		if s.IsCurrent() {
+			l.base = s
+			l.Reused++
+			return nil
+		}
 	}
 	l.base = funnel.Capture()
 	return nil
 }
 
-// End implements [Checker]. A clean verdict's final snapshot becomes the
-// candidate baseline of the next spec; a leaky one is never reused.
+// End implements [Checker]. A clean verdict's final snapshot becomes a
+// candidate baseline of the next spec if it is complete (a check may parse
+// only the goroutines new since its baseline); a leaky one is never reused.
 func (l *LeakfunnelReuse) End() (Verdict, error) {
 	res, err := funnel.Check(context.Background(), l.base, l.Options...)
 	l.prev = nil
 	if err != nil {
+		l.base = nil
 		return Verdict{}, fmt.Errorf("leakfunnel check: %w", err)
 	}
-	if len(res.Leaks) == 0 && res.Final != nil && res.Final.Err == "" {
-		l.prev = res.Final
+	if len(res.Leaks) > 0 {
+		l.base = nil
+	} else if f := res.Final; f != nil && f.Err == "" && len(f.Goroutines) >= len(l.base.Goroutines) {
+		l.prev = f
 	}
 	return Verdict{Leaked: len(res.Leaks) > 0, Snapshots: float64(res.Snapshots)}, nil
 }
