@@ -218,3 +218,47 @@ func TestStandardFiltersGinkgo(t *testing.T) {
 		})
 	}
 }
+
+func TestStandardFiltersTable(t *testing.T) {
+	frames := func(fns ...string) []funnel.Frame {
+		var fs []funnel.Frame
+		for _, fn := range fns {
+			fs = append(fs, funnel.Frame{Func: fn})
+		}
+		return fs
+	}
+	created := func(fn string) funnel.Frame { return funnel.Frame{Func: fn} }
+	tests := []struct {
+		name string
+		g    funnel.Goroutine
+		want bool
+	}{
+		{"user worker", funnel.Goroutine{Frames: frames("example.com/app.worker"), CreatedBy: created("example.com/app.Start")}, false},
+		{"user goroutine started from a test", funnel.Goroutine{Frames: frames("example.com/app.worker"), CreatedBy: created("example.com/app_test.TestX")}, false},
+		{"user goroutine in a runtime frame", funnel.Goroutine{Frames: frames("runtime.Gosched", "example.com/app.spin"), CreatedBy: created("example.com/app.Start")}, false},
+		{"finalizer goroutine running a finalizer", funnel.Goroutine{Frames: frames("example.com/app.finalize", "runtime.runFinalizers")}, true},
+		{"elided user stack", funnel.Goroutine{Frames: frames("example.com/app.deep", "runtime.cgocallback"), Elided: true, CreatedBy: created("example.com/app.Start")}, false},
+		{"subtest", funnel.Goroutine{Frames: frames("testing.tRunner"), CreatedBy: created("testing.(*T).Run")}, true},
+		{"signal loop", funnel.Goroutine{Frames: frames("os/signal.signal_recv", "os/signal.loop"), CreatedBy: created("os/signal.Notify.func1.1")}, true},
+		{"ginkgo node", funnel.Goroutine{Frames: frames("example.com/app_test.init.func1.1"), CreatedBy: created("github.com/onsi/ginkgo/v2/internal.(*Suite).runNode")}, true},
+		{"gbytes timeout reader", funnel.Goroutine{Frames: frames("io.(*pipe).read"), CreatedBy: created("github.com/onsi/gomega/gbytes.timeoutReaderWriterCloser.Read")}, true},
+		{"gexec session monitor", funnel.Goroutine{Frames: frames("os.(*Process).Wait"), CreatedBy: created("github.com/onsi/gomega/gexec.Start")}, false},
+		{"user rpc client", funnel.Goroutine{Frames: frames("net/rpc.(*Client).input"), CreatedBy: created("net/rpc.NewClientWithCodec")}, false},
+		{"user http connection", funnel.Goroutine{Frames: frames("net/http.(*persistConn).readLoop"), CreatedBy: created("net/http.(*Transport).dialConn")}, false},
+	}
+	t.Setenv("GINKGO_PARALLEL_PROTOCOL", "")
+	filters := funnel.StandardFilters()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var by []string
+			for _, f := range filters {
+				if f.IgnoresIn(&tt.g, &funnel.Snapshot{Goroutines: []funnel.Goroutine{tt.g}}) {
+					by = append(by, f.String())
+				}
+			}
+			if got := len(by) > 0; got != tt.want {
+				t.Errorf("ignored = %t (by %q), want %t", got, by, tt.want)
+			}
+		})
+	}
+}
