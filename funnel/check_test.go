@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
+	"os"
 	"runtime/pprof"
 	"slices"
 	"sync"
@@ -17,6 +19,33 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/leakfunnel/leakfunnel/internal/leaktest"
 )
+
+// TestMain runs the package's tests and then checks them for leaks with
+// Check itself: our own tests must be leak-free by our own check. The
+// goroutines that tests park on purpose for good (permanent fixtures, and
+// the unreachable goroutine the proof tests need) are the only exceptions.
+func TestMain(m *testing.M) {
+	base := Capture()
+	code := m.Run()
+	res, err := Check(context.Background(), base, WithFilters(
+		TopFunction("github.com/leakfunnel/leakfunnel/internal/leaktest.nilChanRecv"),
+		TopFunction("github.com/leakfunnel/leakfunnel/internal/leaktest.nilChanSend"),
+		TopFunction("github.com/leakfunnel/leakfunnel/internal/leaktest.selectNoCases"),
+		TopFunction("github.com/leakfunnel/leakfunnel/funnel.unreachableLeak.func1"),
+	))
+	switch {
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "leak check of the funnel tests:", err)
+		code = max(code, 1)
+	case len(res.Leaks) > 0:
+		fmt.Fprintln(os.Stderr, "the funnel tests leaked goroutines:")
+		if err := FormatResult(os.Stderr, res, FormatOptions{}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
+		code = max(code, 1)
+	}
+	os.Exit(code)
+}
 
 // parkedGroup starts goroutines that block in chan receive until the test
 // ends; t.Cleanup releases them and waits for their exit. Each goroutine runs
