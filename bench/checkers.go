@@ -147,6 +147,44 @@ func (l *LeakfunnelReuse) End() (Verdict, error) {
 	return Verdict{Leaked: len(res.Leaks) > 0, Snapshots: float64(res.Snapshots)}, nil
 }
 
+// LeakfunnelSince prototypes the clean-spec path this benchmark proposes for
+// Check: a baseline reused while it is current (as [LeakfunnelReuse]), and
+// at spec end one dump into a [funnel.Recorder]'s kept buffer, parsing only
+// the goroutines not in the baseline ([funnel.Recorder.CaptureSince]), then
+// [funnel.Leaked] with the standard filters. It does not settle: it is the
+// cost of Check's first look on a clean spec, which is where a clean spec's
+// check ends.
+//
+// The zero LeakfunnelSince is ready to use.
+type LeakfunnelSince struct {
+	rec  funnel.Recorder
+	base *funnel.Snapshot
+}
+
+// Name implements [Checker].
+func (*LeakfunnelSince) Name() string { return "leakfunnel-since" }
+
+// Begin implements [Checker].
+func (l *LeakfunnelSince) Begin() error {
+	if !l.base.IsCurrent() {
+		l.base = l.rec.Capture()
+	}
+	return nil
+}
+
+// End implements [Checker].
+func (l *LeakfunnelSince) End() (Verdict, error) {
+	snap := l.rec.CaptureSince(l.base)
+	leaks, err := funnel.Leaked(l.base, snap, funnel.StandardFilters())
+	if err != nil {
+		return Verdict{}, fmt.Errorf("leakfunnel leaked: %w", err)
+	}
+	if len(leaks) > 0 {
+		l.base = nil
+	}
+	return Verdict{Leaked: len(leaks) > 0, Snapshots: 1}, nil
+}
+
 // Goleak is goleak's per-test protocol: goleak.IgnoreCurrent at the start,
 // goleak.Find at the end, with goleak's fixed retry budget.
 //
@@ -226,5 +264,5 @@ func (g *Gleak) End() (Verdict, error) {
 // Checkers returns a fresh instance of every checker under comparison, the
 // floor first.
 func Checkers() []Checker {
-	return []Checker{&Floor{}, &Leakfunnel{}, &LeakfunnelReuse{}, &Goleak{}, &Gleak{}}
+	return []Checker{&Floor{}, &Leakfunnel{}, &LeakfunnelReuse{}, &LeakfunnelSince{}, &Goleak{}, &Gleak{}}
 }

@@ -51,7 +51,7 @@ stage() {
 stage clean-10 'BenchmarkClean/^size=10$/' 200x "$COUNT"
 stage clean-1k 'BenchmarkClean/^size=1000$/' 20x "$COUNT"
 stage clean-10k 'BenchmarkClean/^size=10000$/' 3x "$COUNT"
-stage clean-100k 'BenchmarkClean/^size=100000$/^checker=(floor|leakfunnel|leakfunnel-reuse)$' 3x "$COUNT"
+stage clean-100k 'BenchmarkClean/^size=100000$/^checker=(floor|leakfunnel|leakfunnel-reuse|leakfunnel-since)$' 3x "$COUNT"
 if [ "$PEERS_100K" = 1 ]; then
 	stage clean-100k-peers 'BenchmarkClean/^size=100000$/^checker=(goleak|gleak)$' 1x 1
 fi

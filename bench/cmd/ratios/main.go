@@ -117,7 +117,7 @@ func split(name string) (result, bool) {
 var unitOrder = []string{"sec/op", "B/op", "allocs/op", "peak-MiB", "stw/op", "snapshots/op", "ms-after-exit", "lines/op", "msg-B/op"}
 
 // checkerOrder lists checkers in table order; unknown ones go last.
-var checkerOrder = []string{"leakfunnel", "leakfunnel-reuse", "reporter", "floor", "goleak", "gleak", "plain"}
+var checkerOrder = []string{"leakfunnel", "leakfunnel-reuse", "leakfunnel-since", "reporter", "floor", "goleak", "gleak", "plain"}
 
 func rank(list []string, s string) int {
 	if i := slices.Index(list, s); i >= 0 {
@@ -304,7 +304,7 @@ func all(string) bool { return true }
 // issueTargets lists the targets of issue 7 for each of our checkers.
 func issueTargets() []target {
 	var ts []target
-	for _, ours := range []string{"leakfunnel", "leakfunnel-reuse"} {
+	for _, ours := range []string{"leakfunnel", "leakfunnel-reuse", "leakfunnel-since"} {
 		for _, peer := range []string{"goleak", "gleak"} {
 			for _, unit := range []string{"sec/op", "B/op"} {
 				ts = append(ts,
