@@ -196,3 +196,27 @@ func TestRecorderCapture(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestRecorderSnapshotsOwnTheirStrings guards against records that point
+// into the reused dump buffer: a later dump must not change an earlier
+// snapshot.
+func TestRecorderSnapshotsOwnTheirStrings(t *testing.T) {
+	var r funnel.Recorder
+	f := leaktest.MustStart(t, leaktest.ChanRecv, 20, "spec", "first")
+	first := r.Capture()
+	before, err := json.Marshal(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Release()
+	leaktest.MustStart(t, leaktest.Mutex, 40, "spec", "second, overwriting the buffer")
+	r.Capture()
+	r.CaptureSince(first)
+	after, err := json.Marshal(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(before), string(after)); diff != "" {
+		t.Errorf("an earlier snapshot changed after later dumps into the same buffer (-before +after):\n%s", diff)
+	}
+}
