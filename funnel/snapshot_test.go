@@ -201,12 +201,16 @@ func TestRecorderCapture(t *testing.T) {
 // into the reused dump buffer: a later dump must not change an earlier
 // snapshot.
 func TestRecorderSnapshotsOwnTheirStrings(t *testing.T) {
+	enableTraceLabels(t)
 	var r funnel.Recorder
 	f := leaktest.MustStart(t, leaktest.ChanRecv, 20, "spec", "first")
 	first := r.Capture()
 	before, err := json.Marshal(first)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if g, _ := first.Find(f.ID()); g.Labels["spec"] != "first" {
+		t.Fatalf("fixture goroutine labels = %v, want spec=first", g.Labels)
 	}
 	f.Release()
 	leaktest.MustStart(t, leaktest.Mutex, 40, "spec", "second, overwriting the buffer")
