@@ -102,8 +102,11 @@ type Fixture struct {
 // ID returns the ID of the first goroutine of the fixture.
 func (f *Fixture) ID() uint64 { return f.IDs[0] }
 
-// Release unblocks the goroutines and waits until all of them have returned.
-// For permanent kinds it does nothing. It is safe to call more than once.
+// Release unblocks the goroutines and waits until all of them have exited:
+// until their functions returned and the runtime no longer lists them, so
+// that goroutine counts read afterwards do not include them. It gives up
+// waiting after [DefaultTimeout]. For permanent kinds it does nothing. It
+// is safe to call more than once.
 func (f *Fixture) Release() {
 	if f.Kind.Permanent() {
 		return
@@ -111,6 +114,11 @@ func (f *Fixture) Release() {
 	f.once.Do(func() {
 		f.release()
 		f.exited.Wait()
+		ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
+		defer cancel()
+		// The only error is the timeout, after which there is nothing
+		// better to do than return.
+		_ = waitGone(ctx, f.IDs)
 	})
 }
 
@@ -466,6 +474,36 @@ func WaitForState(ctx context.Context, k Kind, ids []uint64) error {
 				}
 			}
 			return fmt.Errorf("leaktest: wait for %q: %w: %v: %w", k, errNotReached, report, ctx.Err())
+		case <-t.C:
+		}
+		backoff = min(2*backoff, 10*time.Millisecond)
+	}
+}
+
+// waitGone polls the dump until none of ids is in it, or ctx ends.
+func waitGone(ctx context.Context, ids []uint64) error {
+	gone := make(map[uint64]bool, len(ids))
+	for _, id := range ids {
+		gone[id] = true
+	}
+	buf := make([]byte, 64<<10)
+	backoff := 10 * time.Microsecond
+	for {
+		buf = dump(buf)
+		alive := 0
+		for line := range bytes.Lines(buf) {
+			if id, ok := headerID(line); ok && gone[id] {
+				alive++
+			}
+		}
+		if alive == 0 {
+			return nil
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("leaktest: %d goroutines still alive: %w", alive, ctx.Err())
 		case <-t.C:
 		}
 		backoff = min(2*backoff, 10*time.Millisecond)
