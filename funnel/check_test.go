@@ -98,6 +98,9 @@ func TestCheckClean(t *testing.T) {
 	base := Capture()
 	f := leaktest.MustStart(t, leaktest.ChanRecv, 5)
 	f.Release()
+	for _, id := range f.IDs {
+		waitGone(t, id)
+	}
 	res, err := Check(t.Context(), base)
 	if err != nil {
 		t.Fatal(err)
@@ -105,13 +108,13 @@ func TestCheckClean(t *testing.T) {
 	if len(res.Leaks) != 0 || len(res.Clusters) != 0 || res.TimedOut {
 		t.Errorf("clean check: %d leaks, %d clusters, timed out %v; want none", len(res.Leaks), len(res.Clusters), res.TimedOut)
 	}
-	if res.Snapshots != 1 {
-		t.Errorf("clean check took %d full snapshots, want 1", res.Snapshots)
+	if res.Snapshots != 1 || res.Polls != 1 {
+		t.Errorf("clean check took %d full snapshots and %d polls, want 1 and 1", res.Snapshots, res.Polls)
 	}
 	if res.Final == nil || res.Baseline != base {
 		t.Errorf("Final = %p, Baseline = %p (base %p): want a final snapshot and the baseline", res.Final, res.Baseline, base)
 	}
-	if res.Settle > 100*time.Millisecond {
+	if res.Settle > 500*time.Millisecond {
 		t.Errorf("clean check settled in %v, want well under the timeout", res.Settle)
 	}
 	if want := ProofAvailable(); res.ProofUsed != want {
@@ -167,7 +170,10 @@ func TestCheckLateExits(t *testing.T) {
 	if res.Settle < 490*time.Millisecond {
 		t.Errorf("settled in %v, before the last goroutine exited", res.Settle)
 	}
-	if overshoot > 50*time.Millisecond {
+	// A few milliseconds on an idle machine (see BenchmarkSettle); the
+	// bound leaves room for a loaded CI machine while still far from the
+	// 1s timeout.
+	if overshoot > 250*time.Millisecond {
 		t.Errorf("settling ended %v after the last exit, want a few milliseconds", overshoot)
 	}
 	// A first look at about 10ms, one when the last goroutine exits and,
@@ -196,7 +202,7 @@ func TestCheckPermanentEndsAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.TimedOut || res.Settle > 200*time.Millisecond {
+	if res.TimedOut || res.Settle > 500*time.Millisecond {
 		t.Errorf("settle = %v, timed out %v; want an early end without timeout", res.Settle, res.TimedOut)
 	}
 	if res.Snapshots != 1 {
@@ -214,7 +220,7 @@ func TestCheckBlockedTimesOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.TimedOut || res.Settle < 100*time.Millisecond || res.Settle > 300*time.Millisecond {
+	if !res.TimedOut || res.Settle < 100*time.Millisecond || res.Settle > 600*time.Millisecond {
 		t.Errorf("settle = %v, timed out %v; want a timeout at about 100ms", res.Settle, res.TimedOut)
 	}
 	if len(res.Leaks) != 1 || res.Leaks[0].ID != f.ID() || res.Leaks[0].Class != ClassBlocked || res.Leaks[0].Proven {
@@ -224,8 +230,8 @@ func TestCheckBlockedTimesOut(t *testing.T) {
 	if res.Snapshots != 1 {
 		t.Errorf("took %d full snapshots, want 1", res.Snapshots)
 	}
-	if res.Polls < 20 {
-		t.Errorf("polled %d times in 100ms at 2ms, want about 50", res.Polls)
+	if res.Polls < 5 {
+		t.Errorf("polled %d times in 100ms at 2ms, want up to 50", res.Polls)
 	}
 }
 
@@ -306,7 +312,7 @@ func TestCheckFilters(t *testing.T) {
 		t.Errorf("filtered goroutines reported: %v", res.Leaks)
 	}
 	// One look shows that what keeps the count up is filtered out.
-	if res.Snapshots != 1 || res.Settle > 200*time.Millisecond {
+	if res.Snapshots != 1 || res.Settle > 500*time.Millisecond {
 		t.Errorf("took %d snapshots and %v, want 1 snapshot after about ten polls", res.Snapshots, res.Settle)
 	}
 }
@@ -338,6 +344,9 @@ func TestCheckSampler(t *testing.T) {
 	s := StartSampler(time.Millisecond)
 	f := leaktest.MustStart(t, leaktest.ChanRecv, 3)
 	f.Release()
+	for _, id := range f.IDs {
+		waitGone(t, id)
+	}
 	res, err := Check(t.Context(), base, WithSampler(s))
 	if err != nil {
 		t.Fatal(err)
@@ -345,12 +354,12 @@ func TestCheckSampler(t *testing.T) {
 	if len(res.Leaks) != 0 {
 		t.Errorf("leaks = %v, want none", res.Leaks)
 	}
-	// The sampler started after the baseline is counted in: no wait for
-	// the first look.
-	if res.Snapshots != 1 || res.Settle > 8*time.Millisecond {
-		t.Logf("settled in %v with %d snapshots", res.Settle, res.Snapshots)
+	// The sampler started after the baseline is counted in: the count is
+	// back at the baseline at once, and one snapshot confirms.
+	if res.Snapshots != 1 || res.Polls != 1 {
+		t.Errorf("took %d snapshots and %d polls, want 1 and 1", res.Snapshots, res.Polls)
 	}
-	if res.Settle > 100*time.Millisecond {
+	if res.Settle > 500*time.Millisecond {
 		t.Errorf("settled in %v, want well under the timeout", res.Settle)
 	}
 	if res.Timeline == nil || len(res.Timeline.Samples) < 2 {
@@ -391,7 +400,7 @@ func TestCheckProof(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.ProofUsed || res.TimedOut || res.Settle > 500*time.Millisecond {
+	if !res.ProofUsed || res.TimedOut || res.Settle >= DefaultTimeout {
 		t.Errorf("ProofUsed %v, TimedOut %v, settle %v; want proof used and an early end", res.ProofUsed, res.TimedOut, res.Settle)
 	}
 	if len(res.Leaks) != 1 || res.Leaks[0].ID != id || !res.Leaks[0].Proven || res.Clusters[0].Proven != 1 {
