@@ -10,7 +10,7 @@
 // form for tests: it fails the test on error and registers Release as a
 // cleanup.
 //
-// Three kinds, [NilChanRecv], [NilChanSend] and [SelectNoCases],, block forever
+// Three kinds, [NilChanRecv], [NilChanSend] and [SelectNoCases], block forever
 // by construction: nothing can wake them. Their Release does nothing, and the
 // goroutines stay parked until the test binary exits. Use them only where a
 // permanent leak is the thing under test.
