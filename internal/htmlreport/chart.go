@@ -20,7 +20,7 @@ const (
 	chartBottom = 40
 	// maxChartPoints caps the points of one series; longer timelines keep
 	// each bucket's minimum and maximum, so peaks survive.
-	maxChartPoints = 240
+	maxChartPoints = 160
 )
 
 // chart is the view model of one timeline chart, rendered as inline SVG by
@@ -37,6 +37,9 @@ type chart struct {
 	Marks                 []mark
 	Settle                *band
 	Title, Desc           string
+	// Grid, Ticks and MarkPath are SVG path data: the horizontal grid
+	// lines, the bottom tick marks and the vertical mark lines.
+	Grid, Ticks, MarkPath string
 	LeftLabel, RightLabel string
 }
 
@@ -126,26 +129,19 @@ func buildChart(samples []funnel.Sample, settle time.Duration, timedOut bool) *c
 	}
 	idx := pickIndexes(samples, maxChartPoints, func(s funnel.Sample) uint64 { return s.Metrics.Goroutines })
 	for _, mt := range metrics {
-		var b strings.Builder
 		var peak uint64
 		for _, s := range samples {
 			peak = max(peak, mt.get(s.Metrics))
 		}
+		pts := make([][2]int, len(idx))
 		for n, i := range idx {
 			s := samples[i]
 			v := float64(mt.get(s.Metrics))
-			var y float64
+			y := yOf(v, gMin, gMax)
 			if mt.bytes {
 				y = yOf(v, bMin, bMax)
-			} else {
-				y = yOf(v, gMin, gMax)
 			}
-			if n > 0 {
-				b.WriteByte(' ')
-			}
-			b.WriteString(num(xOf(s.Offset)))
-			b.WriteByte(',')
-			b.WriteString(num(y))
+			pts[n] = [2]int{int(math.Round(xOf(s.Offset))), int(math.Round(y))}
 		}
 		first, last := mt.get(samples[0].Metrics), mt.get(samples[len(samples)-1].Metrics)
 		var legend string
@@ -154,7 +150,7 @@ func buildChart(samples []funnel.Sample, settle time.Duration, timedOut bool) *c
 		} else {
 			legend = fmt.Sprintf("%s: %d → %d, peak %d", mt.name, first, last, peak)
 		}
-		c.Series = append(c.Series, series{Name: mt.name, Class: mt.class, Points: b.String(), Legend: legend})
+		c.Series = append(c.Series, series{Name: mt.name, Class: mt.class, Points: polyline(pts), Legend: legend})
 	}
 
 	top := num(y0 - 5)
@@ -177,7 +173,39 @@ func buildChart(samples []funnel.Sample, settle time.Duration, timedOut bool) *c
 		desc[i] = s.Legend
 	}
 	c.Desc = strings.Join(desc, "; ")
+	var grid, ticks, marks strings.Builder
+	for _, t := range c.LeftTicks {
+		fmt.Fprintf(&grid, "M%s %sH%s", c.X0, t.Pos, c.X1)
+	}
+	for _, t := range c.XTicks {
+		fmt.Fprintf(&ticks, "M%s %sV%s", t.Pos, c.Y1, c.TickEnd)
+	}
+	for _, m := range c.Marks {
+		fmt.Fprintf(&marks, "M%s %sV%s", m.X, c.Y0, c.Y1)
+	}
+	c.Grid, c.Ticks, c.MarkPath = grid.String(), ticks.String(), marks.String()
 	return c
+}
+
+// polyline renders points as SVG polyline points, dropping the inner
+// points of horizontal runs and repeated points, which draw nothing.
+func polyline(pts [][2]int) string {
+	var b strings.Builder
+	for i, p := range pts {
+		if i > 0 && i < len(pts)-1 {
+			prev, next := pts[i-1], pts[i+1]
+			if p == prev || (prev[1] == p[1] && next[1] == p[1]) {
+				continue
+			}
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(strconv.Itoa(p[0]))
+		b.WriteByte(',')
+		b.WriteString(strconv.Itoa(p[1]))
+	}
+	return b.String()
 }
 
 // pickIndexes chooses at most about max sample indexes, in order: all of

@@ -116,6 +116,8 @@ type subjectView struct {
 	ID       string
 	R        *LeakReport
 	Location string
+	// Short is Location with the last two path elements.
+	Short    string
 	Chart    *chart
 	NoChart  string
 	Clusters []clusterView
@@ -284,6 +286,7 @@ func buildSubject(in Input, i int, lr *LeakReport) *subjectView {
 		ID:       "subject-" + strconv.Itoa(i+1),
 		R:        lr,
 		Location: lr.Location,
+		Short:    locationView(lr.Location).Short,
 		Settle:   formatMS(float64(lr.SettleMS)),
 		Blocked:  strconv.FormatFloat(lr.BlockedRatio, 'f', 2, 64),
 	}
@@ -359,6 +362,10 @@ func buildCluster(subject string, j int, lr *LeakReport, c *LeakCluster) cluster
 		labels = g.Labels
 	}
 	for _, k := range slices.Sorted(mapKeys(labels)) {
+		if strings.HasPrefix(k, "leakfunnel.") {
+			// The reporter's own labels; shown as the attribution.
+			continue
+		}
 		cv.Labels = append(cv.Labels, keyValue{k, labels[k]})
 	}
 	ids := c.IDs
@@ -401,7 +408,7 @@ func mapKeys(m map[string]string) func(func(string) bool) {
 func attributionText(a string) string {
 	switch a {
 	case "labels":
-		return "pprof labels set by reporter.AroundNode (exact)"
+		return "by the pprof labels of reporter.AroundNode"
 	case "site":
 		return "go statement in a function literal below the node in the spec file"
 	case "creator":

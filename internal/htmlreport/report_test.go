@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/leakfunnel/leakfunnel/funnel"
 	"github.com/leakfunnel/leakfunnel/internal/htmlreport"
 	"github.com/leakfunnel/leakfunnel/reporter"
 )
@@ -184,8 +187,8 @@ func TestRealRunStructure(t *testing.T) {
 					t.Errorf("cause %d occurrence %d: %q, want %q", i+1, j+1, a.norm(), rc.Occurrences[j].Name)
 				}
 			}
-			if got, want := len(d.first("ol.stack").find("li")), len(rc.Representative.Frames); got < want {
-				t.Errorf("cause %d: %d frames shown, want %d", i+1, got, want)
+			if diff := cmp.Diff(stackLines(rc.Representative.Frames), stackText(d)); diff != "" {
+				t.Errorf("cause %d: stack (-want +got):\n%s", i+1, diff)
 			}
 		}
 	})
@@ -230,6 +233,36 @@ func TestRealRunStructure(t *testing.T) {
 	if !bytes.HasPrefix(data, []byte("<!DOCTYPE html>")) {
 		t.Error("no HTML doctype")
 	}
+}
+
+// stackLines is how a condensed stack reads: each function, then its file
+// (last two path elements) and line, indented.
+func stackLines(frames []funnel.Frame) []string {
+	var out []string
+	for _, f := range frames {
+		out = append(out, f.Func)
+		if f.File != "" {
+			dir, file := filepath.Split(f.File)
+			out = append(out, "    "+filepath.Base(dir)+"/"+file+":"+strconv.Itoa(f.Line))
+		}
+	}
+	return out
+}
+
+// stackText returns the lines of the first condensed stack in n, without
+// the lines that say frames were left out.
+func stackText(n *node) []string {
+	pre := n.first("pre.stack")
+	if pre == nil {
+		return nil
+	}
+	var out []string
+	for _, l := range strings.Split(strings.TrimSuffix(pre.Text(), "\n"), "\n") {
+		if !strings.HasPrefix(l, "…") {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 func findReport(list []reporter.LeakReport, name string) (reporter.LeakReport, bool) {
@@ -290,7 +323,7 @@ func checkChart(t *testing.T, lr reporter.LeakReport, sec *node) {
 	for _, pl := range lines {
 		classes = append(classes, strings.Fields(pl.Attr["class"])[1])
 		pts := strings.Fields(pl.Attr["points"])
-		if len(pts) != min(len(samples), 240) && len(samples) <= 240 {
+		if len(pts) < min(2, len(samples)) || len(pts) > min(len(samples), 160) {
 			t.Errorf("%q %s: %d points for %d samples", lr.Name, pl.Attr["class"], len(pts), len(samples))
 		}
 		for _, p := range pts {
@@ -354,19 +387,8 @@ func checkClusters(t *testing.T, lr reporter.LeakReport, sec *node) {
 				t.Errorf("%q cluster %d: attribution %q lacks %q", lr.Name, i+1, attr, want)
 			}
 		}
-		items := d.first("ol.stack").find("li")
-		if len(items) < len(g.Frames) {
-			t.Errorf("%q cluster %d: %d stack lines, want %d", lr.Name, i+1, len(items), len(g.Frames))
-			continue
-		}
-		for j, f := range g.Frames {
-			fn := items[j].first("code.fn")
-			if fn == nil || fn.norm() != f.Func {
-				t.Errorf("%q cluster %d frame %d: %v, want %s", lr.Name, i+1, j, fn, f.Func)
-			}
-			if loc := items[j].first("code.loc"); loc == nil || loc.Attr["title"] != f.File+":"+strconv.Itoa(f.Line) {
-				t.Errorf("%q cluster %d frame %d: location missing or wrong", lr.Name, i+1, j)
-			}
+		if diff := cmp.Diff(stackLines(g.Frames), stackText(d)); diff != "" {
+			t.Errorf("%q cluster %d: stack (-want +got):\n%s", lr.Name, i+1, diff)
 		}
 	}
 }

@@ -1,0 +1,174 @@
+package htmlreport_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/leakfunnel/leakfunnel/funnel"
+	"github.com/leakfunnel/leakfunnel/internal/htmlreport"
+)
+
+// hostile is text that breaks markup, scripts, styles and CDATA sections
+// when not escaped.
+const hostile = `<script>alert("x")</script>]]></style><!-- & &amp; ' " javascript:alert(1) </details>`
+
+func TestRenderEscapesEverything(t *testing.T) {
+	in := sampleInput(3, 2, 2, 5)
+	s := &in.Summary
+	s.Suite.Description = hostile
+	s.Suite.Path = hostile
+	s.Errors = []string{hostile}
+	in.Problems = []string{hostile}
+	in.Source = hostile
+	for i := range s.Reports {
+		lr := &s.Reports[i]
+		lr.Name, lr.Location, lr.Text = hostile+" spec", hostile, hostile
+		lr.Errors = []string{hostile}
+		lr.Artifacts.Report = "/out/" + hostile + "/report.txt"
+		for j := range lr.Clusters {
+			c := &lr.Clusters[j]
+			c.Node, c.NodeLocation = hostile, hostile
+			c.Representative.Frames[0].Func = hostile
+			c.Representative.Labels = map[string]string{hostile: hostile}
+			c.Attribution.Labels = nil
+			c.Key.State = hostile
+		}
+	}
+	for i := range s.RootCauses {
+		s.RootCauses[i].State = hostile
+		for j := range s.RootCauses[i].Occurrences {
+			s.RootCauses[i].Occurrences[j].Name = hostile + " spec"
+			s.RootCauses[i].Occurrences[j].Location = hostile
+		}
+	}
+	var buf bytes.Buffer
+	if err := htmlreport.Render(&buf, in); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := parseHTML(buf.Bytes())
+	if err != nil {
+		t.Fatalf("not well-formed: %v", err)
+	}
+	if n := len(doc.find("script")); n != 1 {
+		t.Errorf("%d script elements, want only the report's own", n)
+	}
+	if n := len(doc.find("style")); n != 1 {
+		t.Errorf("%d style elements, want 1", n)
+	}
+	if got := doc.first("title").Text(); got != "leakfunnel: "+hostile {
+		t.Errorf("title %q: text did not survive escaping", got)
+	}
+	for _, sec := range doc.find("section.subject") {
+		h := sec.first("h3")
+		if !strings.HasSuffix(h.Text(), hostile+" spec") {
+			t.Errorf("subject heading %q", h.Text())
+		}
+	}
+	for _, a := range doc.find("a") {
+		if strings.HasPrefix(strings.ToLower(a.Attr["href"]), "javascript:") {
+			t.Errorf("link %q", a.Attr["href"])
+		}
+	}
+	if !strings.Contains(doc.first("details.cluster").first("pre.stack").Text(), hostile) {
+		t.Error("frame function not shown verbatim")
+	}
+}
+
+func TestRenderEmpty(t *testing.T) {
+	var buf bytes.Buffer
+	if err := htmlreport.Render(&buf, htmlreport.Input{}); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := parseHTML(buf.Bytes())
+	if err != nil {
+		t.Fatalf("not well-formed: %v", err)
+	}
+	if doc.byID("no-leaks") == nil {
+		t.Error("an empty report does not say there are no leaks")
+	}
+	if len(doc.find("section.subject")) != 0 || len(doc.find("svg")) != 0 {
+		t.Error("an empty report shows subjects or charts")
+	}
+}
+
+func TestRenderDeterministic(t *testing.T) {
+	in := sampleInput(20, 3, 7, 150)
+	var a, b bytes.Buffer
+	if err := htmlreport.Render(&a, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := htmlreport.Render(&b, in); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Error("two renders of one input differ")
+	}
+}
+
+func TestRenderChartDownsamples(t *testing.T) {
+	in := sampleInput(1, 1, 1, funnel.MaxSamples)
+	var buf bytes.Buffer
+	if err := htmlreport.Render(&buf, in); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := parseHTML(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := doc.find("polyline.series")
+	if len(lines) != 4 {
+		t.Fatalf("%d series", len(lines))
+	}
+	for _, l := range lines {
+		if n := len(strings.Fields(l.Attr["points"])); n > 162 || n < 2 {
+			t.Errorf("%s: %d points for %d samples, want at most about 160", l.Attr["class"], n, funnel.MaxSamples)
+		}
+	}
+	if got := doc.first("span.k-s-total").Text(); got != "goroutines: 20 → 30, peak 30" {
+		t.Errorf("legend %q", got)
+	}
+}
+
+type failingWriter struct{}
+
+var errWrite = errors.New("disk full")
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errWrite }
+
+func TestRenderWriteError(t *testing.T) {
+	err := htmlreport.Render(failingWriter{}, sampleInput(2, 1, 1, 3))
+	if !errors.Is(err, errWrite) {
+		t.Errorf("Render = %v, want the writer's error", err)
+	}
+}
+
+func TestWriteFile(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "report.html")
+	if err := os.WriteFile(out, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in := sampleInput(2, 1, 1, 3)
+	in.Summary.Reports[0].Artifacts.Report = filepath.Join(dir, "sub", "report.txt")
+	if err := htmlreport.WriteFile(out, in); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, []byte(`href="sub/report.txt"`)) {
+		t.Error("artifact link not relative to the report's folder")
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("folder holds %d entries, want only report.html (temporary file left?)", len(entries))
+	}
+	if err := htmlreport.WriteFile(filepath.Join(dir, "missing", "r.html"), in); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Errorf("WriteFile into a missing folder = %v", err)
+	}
+}
