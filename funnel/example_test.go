@@ -115,3 +115,27 @@ func ExampleWriteProfile() {
 	// goroutine count 1
 	// example.com/pool.(*Pool).worker chan receive
 }
+
+func ExampleRecorder_CaptureSince() {
+	// One Recorder for all checks keeps its dump buffer between them.
+	var r funnel.Recorder
+	base := r.Capture()
+	jobs := make(chan int)
+	for range 2 {
+		go worker(jobs)
+	}
+	waitParked("github.com/leakfunnel/leakfunnel/funnel_test.worker", 2)
+
+	// Only the goroutines started since base are parsed.
+	cur := r.CaptureSince(base)
+	leaks, err := funnel.Leaked(base, cur, funnel.StandardFilters())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(len(leaks), "leaked of", len(cur.Goroutines), "new")
+
+	close(jobs)
+	// Output:
+	// 2 leaked of 2 new
+}
