@@ -45,8 +45,8 @@ func diffFlags(stderr io.Writer) (*flag.FlagSet, *diffOptions) {
 	}
 	fs.BoolVar(&o.all, "all", false, "report every new goroutine: do not apply funnel's standard filters (Ginkgo, Gomega, testing, runtime)")
 	fs.BoolVar(&o.fullPaths, "full-paths", false, "print file paths as recorded instead of their last two elements")
-	fs.IntVar(&o.maxClusters, "max-clusters", 20, "clusters printed in full; `n` < 0 means all")
-	fs.IntVar(&o.maxFrames, "max-frames", 12, "frames printed per cluster; `n` < 0 means all")
+	fs.IntVar(&o.maxClusters, "max-clusters", 20, "clusters printed in full; `n` <= 0 means all")
+	fs.IntVar(&o.maxFrames, "max-frames", 12, "frames printed per cluster; `n` <= 0 means all")
 	return fs, o
 }
 
@@ -111,8 +111,9 @@ func runDiff(args []string, stdout, stderr io.Writer) (int, error) {
 	if err := funnel.FormatClusters(&b, clusters, opts); err != nil {
 		return exitFailure, err
 	}
-	fmt.Fprintf(&b, "baseline %s: %d goroutines; current %s: %d goroutines; %d new (%d ignored by filters), %d gone\n",
-		basePath, len(base.Goroutines), curPath, len(cur.Goroutines), newCount, newCount-len(leaks), gone)
+	fmt.Fprintf(&b, "baseline %s: %s; current %s: %s; %s (%d ignored by filters), %d gone\n",
+		basePath, plural(len(base.Goroutines), "goroutine"), curPath, plural(len(cur.Goroutines), "goroutine"),
+		plural(newCount, "new goroutine"), newCount-len(leaks), gone)
 	if _, err := io.WriteString(stdout, b.String()); err != nil {
 		return exitFailure, fmt.Errorf("write: %w", err)
 	}
@@ -122,9 +123,8 @@ func runDiff(args []string, stdout, stderr io.Writer) (int, error) {
 	return exitOK, nil
 }
 
-// orAll maps the flag convention (negative: no cap) onto FormatOptions,
-// where zero means the default: a flag value of zero prints none... of
-// nothing, so it is read as "no cap" too.
+// orAll maps a flag value onto FormatOptions, where zero means the
+// default: zero and negative flag values both mean no cap.
 func orAll(n int) int {
 	if n <= 0 {
 		return -1
@@ -227,4 +227,11 @@ func snapshotOf(p *profile.Profile) (*funnel.Snapshot, error) {
 	})
 	s.Metrics.Goroutines = uint64(len(s.Goroutines))
 	return s, nil
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -74,7 +74,7 @@ func runReport(args []string, stdout, stderr io.Writer) (int, error) {
 			abs = out
 		}
 		s := in.Summary.Totals
-		fmt.Fprintf(stdout, "leakfunnel: %d of %d checked specs leaked, %d goroutines in %d root causes\n", s.Leaking, s.Checked, s.Goroutines, s.RootCauses)
+		fmt.Fprintf(stdout, "leakfunnel: %d specs checked, %d leaking subjects, %d goroutines leaked in %d root causes\n", s.Checked, s.Leaking, s.Goroutines, s.RootCauses)
 		fmt.Fprintf(stdout, "leakfunnel: report written to %s\n", abs)
 	}
 	return exitOK, nil
