@@ -255,8 +255,17 @@ func TestLargeSuite(t *testing.T) {
 	if size > maxSize {
 		t.Errorf("report is %d bytes, want at most %d", size, maxSize)
 	}
-	if _, err := parseHTML(buf.Bytes()); err != nil {
+	doc, err := parseHTML(buf.Bytes())
+	if err != nil {
 		t.Fatalf("not well-formed: %v", err)
+	}
+	for id, want := range map[string]int{"specs": 450, "containers": 49, "suite": 1} {
+		if got := len(doc.byID(id).first("tbody").find("tr")); got != want {
+			t.Errorf("#%s: %d rows, want %d", id, got, want)
+		}
+	}
+	if got := len(doc.find("svg.chart")); got != 500 {
+		t.Errorf("%d charts, want 500", got)
 	}
 
 	bin := chromium(t)

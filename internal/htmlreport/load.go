@@ -33,7 +33,8 @@ var ErrNoSummary = errors.New("no " + SummaryFile + " in folder")
 // cause ([ErrNoSummary], a *fs.PathError, a JSON error).
 //
 // The returned Input has Source set to the summary's path; LinkBase and
-// Generated are left for the caller.
+// Generated are left for the caller. Load only reads files and may be
+// called concurrently.
 func Load(path string) (Input, error) {
 	file := path
 	fi, err := os.Stat(path)
@@ -156,6 +157,7 @@ func readTimelineFile(path string) ([]funnel.Sample, error) {
 // required, other known columns (waiting, runnable, running, not_in_go,
 // created, heap_object_bytes, stack_bytes, mcache_inuse_bytes, gc_cycles,
 // finalizers_*, cleanups_*) are read when present. Errors name the line.
+// An empty result (a header and no rows) is not an error.
 func ReadTimeline(r io.Reader) ([]funnel.Sample, error) {
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true

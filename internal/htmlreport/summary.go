@@ -10,10 +10,12 @@ import (
 )
 
 // The types below mirror the reporter's summary JSON (reporter.Summary and
-// the types it holds, schema version [SummaryVersion]). They are declared
-// here rather than imported so that the reporter can import this package to
-// write the HTML report at the end of a suite. A test checks that both sides
-// have the same JSON fields.
+// the types it holds, schema version [SummaryVersion]; the fields mean what
+// they mean there and in docs/reporter.md). They are declared here rather
+// than imported so that the reporter can import this package to write the
+// HTML report at the end of a suite. A test checks that both sides have the
+// same JSON fields. All of them are plain data: zero values are valid and
+// values may be copied and shared for reading.
 
 // SummaryVersion is the summary schema version this package reads. A
 // summary with another version is rejected by [DecodeSummary].
@@ -25,9 +27,12 @@ type Scope string
 
 // The scopes, as the reporter writes them.
 const (
-	ScopeSpec      Scope = "spec"
+	// ScopeSpec: started by a spec's own nodes.
+	ScopeSpec Scope = "spec"
+	// ScopeContainer: started in an Ordered container's BeforeAll.
 	ScopeContainer Scope = "container"
-	ScopeSuite     Scope = "suite"
+	// ScopeSuite: started in BeforeSuite.
+	ScopeSuite Scope = "suite"
 )
 
 // Artifacts lists the files written for one leaking subject. An empty path

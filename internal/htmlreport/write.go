@@ -10,7 +10,8 @@ import (
 // written to a temporary file in the same folder first and renamed into
 // place, so a reader never sees half a report and a failed render leaves
 // any previous file as it was. When in.LinkBase is empty, artifact links
-// are made relative to the file's folder. Errors name the path.
+// are made relative to the file's folder. Errors name the path. Concurrent
+// calls for one path leave one complete report in place.
 func WriteFile(path string, in Input) (err error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
