@@ -15,7 +15,8 @@ const DefaultSampleInterval = 10 * time.Millisecond
 // MaxSamples bounds the samples a [Sampler] keeps. When the buffer is full
 // the sampler drops every other sample and from then on keeps one reading in
 // twice as many, so a timeline of any length holds at most MaxSamples
-// samples spread evenly over the whole run: about 120 KiB.
+// samples spread evenly over the whole run, plus the last reading: about
+// 120 KiB.
 const MaxSamples = 1024
 
 // Sample is one reading of the stage-1 metrics in a [Timeline].
@@ -107,8 +108,9 @@ type Timeline struct {
 	// Interval is the spacing of the kept samples: the sampler's interval,
 	// doubled once for each downsampling.
 	Interval time.Duration `json:"interval"`
-	// Samples are the kept readings in time order, at most [MaxSamples].
-	// The first and the last reading of the run are always kept.
+	// Samples are the kept readings in time order: at most [MaxSamples]
+	// spaced Interval apart from the first reading, then the last reading
+	// of the run (closer to its predecessor than Interval).
 	Samples []Sample `json:"samples"`
 	// Summary holds the derived figures.
 	Summary TimelineSummary `json:"summary"`
@@ -266,7 +268,9 @@ func (s *Sampler) build() *Timeline {
 		Reads:            s.reads,
 	}
 	if l.Goroutines > 0 {
-		sum.BlockedRatio = float64(l.Waiting) / float64(l.Goroutines)
+		// The two counts come from one read; min guards the ratio
+		// against a future metric that counts differently.
+		sum.BlockedRatio = min(1, float64(l.Waiting)/float64(l.Goroutines))
 	}
 	return &Timeline{
 		Start:    s.start.Round(0),
