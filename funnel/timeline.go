@@ -109,7 +109,7 @@ type Timeline struct {
 	// doubled once for each downsampling.
 	Interval time.Duration `json:"interval"`
 	// Samples are the kept readings in time order: at most [MaxSamples]
-	// spaced Interval apart from the first reading, then the last reading
+	// about Interval apart from the first reading on, then the last reading
 	// of the run (closer to its predecessor than Interval).
 	Samples []Sample `json:"samples"`
 	// Summary holds the derived figures.
