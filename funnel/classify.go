@@ -185,19 +185,18 @@ var frameClasses = map[string]Class{
 // part of the runtime's own work (waiting for the world to stop or for a GC
 // cycle to start) and so ends by itself.
 var transientRuntimeFrames = map[string]bool{
-	"runtime.GC":                          true,
-	"runtime.gcStart":                     true,
-	"runtime.stopTheWorld":                true,
-	"runtime.stopTheWorldGC":              true,
-	"runtime.stopTheWorldWithSema":        true,
-	"runtime.ReadMemStats":                true,
-	"runtime.startTheWorld":               true,
-	"runtime.startTheWorldGC":             true,
-	"runtime/debug.WriteHeapDump":         true,
-	"runtime/debug.SetMemoryLimit":        true,
-	"runtime/debug.SetGCPercent":          true,
-	"runtime/debug.FreeOSMemory":          true,
-	"runtime.(*gcControllerState).commit": true,
+	"runtime.GC":                   true,
+	"runtime.gcStart":              true,
+	"runtime.stopTheWorld":         true,
+	"runtime.stopTheWorldGC":       true,
+	"runtime.stopTheWorldWithSema": true,
+	"runtime.ReadMemStats":         true,
+	"runtime.startTheWorld":        true,
+	"runtime.startTheWorldGC":      true,
+	"runtime/debug.WriteHeapDump":  true,
+	"runtime/debug.SetMemoryLimit": true,
+	"runtime/debug.SetGCPercent":   true,
+	"runtime/debug.FreeOSMemory":   true,
 }
 
 func hasTransientRuntimeFrame(frames []Frame) bool {
@@ -232,8 +231,8 @@ func primitiveFrames(frames []Frame) []Frame {
 
 // WaitSite returns the frame at which g's own code waits: the innermost frame
 // outside the runtime and the standard library's blocking primitives
-// (packages runtime, internal/..., sync, sync/atomic, time, syscall, io, os,
-// net and os/signal). For a goroutine blocked in "<-ch" inside
+// (packages runtime, runtime/debug, internal/..., sync, sync/atomic, time,
+// syscall, io, os, net and os/signal). For a goroutine blocked in "<-ch" inside
 // pkg.(*Pool).loop it is that loop's frame; for an accept loop it is the
 // function that called net.Listener.Accept. When every frame belongs to those
 // packages, WaitSite returns the innermost frame outside the runtime (for the
@@ -258,7 +257,7 @@ func WaitSite(g *Goroutine) Frame {
 
 func isPrimitivePackage(pkg string) bool {
 	switch pkg {
-	case "runtime", "sync", "time", "syscall":
+	case "runtime", "runtime/debug", "sync", "time", "syscall":
 		return true
 	}
 	return strings.HasPrefix(pkg, "internal/")

@@ -145,6 +145,19 @@ func TestClassifyDurableAndLeaked(t *testing.T) {
 		t.Errorf("Classify(goroutine in unknown state) = %q, want %q", got, ClassOther)
 	}
 
+	// semacquire: blocked on a sync primitive, unless it is the runtime's
+	// own wait for a GC cycle or a stop-the-world. The second case cannot be
+	// caught reliably in a live process, so its frames are typed here.
+	wg := captureInState(t, leaktest.WaitGroup, startFixture(t, leaktest.WaitGroup, 1).ID())
+	wg.State = "semacquire"
+	if got := Classify(&wg); got != ClassBlocked {
+		t.Errorf("Classify(semacquire in WaitGroup.Wait) = %q, want %q", got, ClassBlocked)
+	}
+	gc := Goroutine{State: "semacquire", Frames: []Frame{{Func: "runtime.GC"}, {Func: "example.com/p.f"}}}
+	if got := Classify(&gc); got != ClassRunning {
+		t.Errorf("Classify(semacquire in runtime.GC) = %q, want %q", got, ClassRunning)
+	}
+
 	if got := Classify(nil); got != ClassOther {
 		t.Errorf("Classify(nil) = %q, want %q", got, ClassOther)
 	}
