@@ -610,3 +610,38 @@ func BenchmarkSettle(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCheckClean measures a check that finds nothing, with n other
+// goroutines alive: one count read and one snapshot.
+func BenchmarkCheckClean(b *testing.B) {
+	for _, n := range []int{0, 1000, 10000} {
+		b.Run(fmt.Sprintf("goroutines=%d", n), func(b *testing.B) {
+			release := make(chan struct{})
+			var wg sync.WaitGroup
+			for range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-release
+				}()
+			}
+			defer func() {
+				close(release)
+				wg.Wait()
+			}()
+			base := Capture()
+			snapshots := 0
+			for b.Loop() {
+				res, err := Check(context.Background(), base)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(res.Leaks) != 0 {
+					b.Fatalf("leaks: %v", res.Clusters)
+				}
+				snapshots += res.Snapshots
+			}
+			b.ReportMetric(float64(snapshots)/float64(b.N), "snapshots/op")
+		})
+	}
+}
