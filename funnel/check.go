@@ -162,6 +162,12 @@ func (r *Result) GomegaString() string { return r.String() }
 // the count above the baseline cost one first look (ten poll intervals), not
 // the timeout.
 //
+// Check sees the whole process: goroutines that code running alongside the
+// checked code started (parallel tests, for instance) are new to the
+// baseline too, and are reported unless a filter removes them (a
+// [FilterFunc] on [Goroutine.Labels] keeps only one labelled unit's
+// goroutines).
+//
 // Check returns [ErrNilBaseline] for a nil base. A nil ctx means
 // context.Background(). When ctx ends before
 // settling, Check returns the result for what it saw and an error wrapping
