@@ -179,9 +179,10 @@ type causeView struct {
 }
 
 type occurrenceView struct {
-	O       *Occurrence
-	Subject string // anchor of the subject's section, "" when unknown
-	Node    frameView
+	O        *Occurrence
+	Subject  string // anchor of the subject's section, "" when unknown
+	Node     frameView
+	Location frameView
 }
 
 func buildPage(in Input) *page {
@@ -257,7 +258,7 @@ func buildPage(in Input) *page {
 			ID:        "cause-" + strconv.Itoa(i+1),
 			C:         rc,
 			Class:     className(rc.Class),
-			Top:       frame(rc.Top),
+			Top:       frame(waitSite(rc)),
 			CreatedBy: frame(rc.CreatedBy),
 		}
 		cv.Frames, cv.MoreFrames = frames(rc.Representative.Frames)
@@ -270,11 +271,23 @@ func buildPage(in Input) *page {
 				seen[k] = true
 				cv.Subjects++
 			}
-			cv.Occurrences = append(cv.Occurrences, occurrenceView{O: o, Subject: subjectOf[k], Node: locationView(o.NodeLocation)})
+			cv.Occurrences = append(cv.Occurrences, occurrenceView{O: o, Subject: subjectOf[k], Node: locationView(o.NodeLocation), Location: locationView(o.Location)})
 		}
 		p.Causes = append(p.Causes, cv)
 	}
 	return p
+}
+
+// waitSite is the frame a root cause's goroutines wait in: the innermost
+// frame outside the runtime and sync packages (see funnel.WaitSite), or
+// the recorded top frame.
+func waitSite(rc *RootCause) funnel.Frame {
+	if len(rc.Representative.Frames) > 0 {
+		if f := funnel.WaitSite(&rc.Representative); f.Func != "" {
+			return f
+		}
+	}
+	return rc.Top
 }
 
 func occurrenceKey(scope Scope, name, location string, process int) string {
