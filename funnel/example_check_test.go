@@ -153,3 +153,29 @@ func ExampleStartSampler() {
 	// delta at least 10: true
 	// blocked ratio in [0, 1]: true
 }
+
+func ExampleWithSampler() {
+	base := funnel.Capture()
+	s := funnel.StartSampler(time.Millisecond)
+
+	var wg sync.WaitGroup
+	for range 5 {
+		wg.Add(1)
+		go func() { defer wg.Done() }()
+	}
+	wg.Wait()
+
+	// Check stops the sampler and returns its timeline with the result.
+	res, err := funnel.Check(context.Background(), base, funnel.WithSampler(s))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("leaked:", len(res.Leaks))
+	fmt.Println("timeline:", res.Timeline != nil && len(res.Timeline.Samples) >= 2)
+	fmt.Println("created at least 5:", res.Timeline.Summary.Created >= 5)
+	// Output:
+	// leaked: 0
+	// timeline: true
+	// created at least 5: true
+}
