@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"maps"
 	"net/url"
 	"path/filepath"
 	"slices"
@@ -140,6 +141,7 @@ type clusterView struct {
 	CreatorID    uint64
 	CreatorNote  string
 	Scope        Scope
+	Subject      string // the subject's name
 	Node         string
 	NodeLocation string
 	Attribution  string
@@ -349,6 +351,7 @@ func buildCluster(subject string, j int, lr *LeakReport, c *LeakCluster) cluster
 		Class:        className(class),
 		State:        cmp.Or(c.Key.State, g.State),
 		Scope:        cmp.Or(c.Scope, lr.Scope),
+		Subject:      lr.Name,
 		Node:         c.Node,
 		NodeLocation: c.NodeLocation,
 		Attribution:  attributionText(c.AttributedBy),
@@ -374,7 +377,7 @@ func buildCluster(subject string, j int, lr *LeakReport, c *LeakCluster) cluster
 	if len(labels) == 0 {
 		labels = g.Labels
 	}
-	for _, k := range slices.Sorted(mapKeys(labels)) {
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		if strings.HasPrefix(k, "leakfunnel.") {
 			// The reporter's own labels; shown as the attribution.
 			continue
@@ -406,16 +409,6 @@ func buildCluster(subject string, j int, lr *LeakReport, c *LeakCluster) cluster
 		cv.Ancestors = append(cv.Ancestors, ancestorView{ID: a.ID, Frames: fs})
 	}
 	return cv
-}
-
-func mapKeys(m map[string]string) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 func attributionText(a string) string {

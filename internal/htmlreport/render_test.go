@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/leakfunnel/leakfunnel/funnel"
 	"github.com/leakfunnel/leakfunnel/internal/htmlreport"
@@ -170,5 +171,47 @@ func TestWriteFile(t *testing.T) {
 	}
 	if err := htmlreport.WriteFile(filepath.Join(dir, "missing", "r.html"), in); err == nil || !strings.Contains(err.Error(), "missing") {
 		t.Errorf("WriteFile into a missing folder = %v", err)
+	}
+}
+
+// TestRenderChartEdges renders timelines that could produce NaN or
+// infinite coordinates: one sample, all zeros, huge values, a settle time
+// longer than the timeline.
+func TestRenderChartEdges(t *testing.T) {
+	for name, samples := range map[string][]funnel.Sample{
+		"one sample": {{Metrics: funnel.Metrics{Goroutines: 3}}},
+		"all zero":   {{}, {Offset: time.Millisecond}},
+		"huge":       {{Metrics: funnel.Metrics{Goroutines: 1 << 40, HeapObjectBytes: 1 << 62}}, {Offset: time.Hour, Metrics: funnel.Metrics{Goroutines: 1<<40 + 1, StackBytes: 1 << 62}}},
+		"same time":  {{Metrics: funnel.Metrics{Goroutines: 3}}, {Metrics: funnel.Metrics{Goroutines: 4}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			in := sampleInput(1, 1, 1, 2)
+			in.Timelines[in.Summary.Reports[0].Artifacts.Timeline] = samples
+			in.Summary.Reports[0].SettleMS = 1 << 40
+			var buf bytes.Buffer
+			if err := htmlreport.Render(&buf, in); err != nil {
+				t.Fatal(err)
+			}
+			doc, err := parseHTML(buf.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			svg := doc.first("svg.chart")
+			if svg == nil {
+				t.Fatal("no chart")
+			}
+			var b strings.Builder
+			for _, n := range append(svg.all(func(*node) bool { return true }), svg) {
+				for _, v := range n.Attr {
+					b.WriteString(v + " ")
+				}
+			}
+			if s := b.String(); strings.Contains(s, "NaN") || strings.Contains(s, "Inf") {
+				t.Errorf("chart has NaN or Inf coordinates: %s", s)
+			}
+			if len(svg.find("polyline")) != 4 {
+				t.Error("series missing")
+			}
+		})
 	}
 }

@@ -383,7 +383,7 @@ func checkClusters(t *testing.T, lr reporter.LeakReport, sec *node) {
 			t.Errorf("%q cluster %d: started by %q, want %q", lr.Name, i+1, created, g.CreatedBy.Func)
 		}
 		attr := facts["Attributed to"]
-		for _, want := range []string{string(c.Scope), c.Node, c.NodeLocation} {
+		for _, want := range []string{string(c.Scope), lr.Name, c.Node, c.NodeLocation} {
 			if !strings.Contains(attr, want) {
 				t.Errorf("%q cluster %d: attribution %q lacks %q", lr.Name, i+1, attr, want)
 			}
