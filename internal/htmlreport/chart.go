@@ -90,7 +90,10 @@ func buildChart(samples []funnel.Sample, settle time.Duration, timedOut bool) *c
 		bHi = max(bHi, float64(m.HeapObjectBytes), float64(m.StackBytes))
 	}
 	gTicks, gMin, gMax := niceAxis(gLo, gHi, 5, true)
-	bTicks, bMin, bMax := niceAxis(bLo, bHi, 5, false)
+	// Byte ticks are round in the unit the axis is labelled in.
+	unit, unitName := byteUnit(bHi)
+	bTicks, bMin, bMax := niceAxis(bLo/unit, bHi/unit, 5, false)
+	bMin, bMax = bMin*unit, bMax*unit
 	yOf := func(v, lo, hi float64) float64 { return y1 - (y1-y0)*(v-lo)/(hi-lo) }
 
 	c := &chart{
@@ -104,8 +107,12 @@ func buildChart(samples []funnel.Sample, settle time.Duration, timedOut bool) *c
 	for _, v := range gTicks {
 		c.LeftTicks = append(c.LeftTicks, tick{num(yOf(v, gMin, gMax)), strconv.FormatFloat(v, 'f', -1, 64)})
 	}
+	prec := 0
+	if len(bTicks) > 1 {
+		prec = max(0, int(-math.Floor(math.Log10(bTicks[1]-bTicks[0])+1e-9)))
+	}
 	for _, v := range bTicks {
-		c.RightTicks = append(c.RightTicks, tick{num(yOf(v, bMin, bMax)), formatBytes(v)})
+		c.RightTicks = append(c.RightTicks, tick{num(yOf(v*unit, bMin, bMax)), strconv.FormatFloat(v, 'f', prec, 64) + " " + unitName})
 	}
 	xt, _, _ := niceAxis(0, float64(end)/float64(time.Millisecond), 6, true)
 	for _, v := range xt {
@@ -306,6 +313,18 @@ func formatBytes(v float64) string {
 		return strconv.FormatFloat(v, 'f', 0, 64) + " B"
 	}
 	return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64) + " " + units[i]
+}
+
+// byteUnit returns the binary unit for an axis whose largest value is v.
+func byteUnit(v float64) (float64, string) {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
+	u := 1.0
+	i := 0
+	for v/u >= 1024 && i < len(units)-1 {
+		u *= 1024
+		i++
+	}
+	return u, units[i]
 }
 
 // formatMS renders milliseconds: "250 ms", "1.5 s".

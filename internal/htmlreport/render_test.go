@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/leakfunnel/leakfunnel/funnel"
 	"github.com/leakfunnel/leakfunnel/internal/htmlreport"
 )
@@ -213,5 +215,40 @@ func TestRenderChartEdges(t *testing.T) {
 				t.Error("series missing")
 			}
 		})
+	}
+}
+
+// TestRenderAxisLabels checks that axis labels are round numbers in one
+// unit.
+func TestRenderAxisLabels(t *testing.T) {
+	in := sampleInput(1, 1, 1, 2)
+	in.Timelines[in.Summary.Reports[0].Artifacts.Timeline] = []funnel.Sample{
+		{Metrics: funnel.Metrics{Goroutines: 22, Waiting: 20, HeapObjectBytes: 1468006, StackBytes: 589824}},
+		{Offset: 1037 * time.Millisecond, Metrics: funnel.Metrics{Goroutines: 25, Waiting: 23, HeapObjectBytes: 1572864, StackBytes: 655360}},
+	}
+	var buf bytes.Buffer
+	if err := htmlreport.Render(&buf, in); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := parseHTML(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	label := func(class string) []string {
+		var out []string
+		for _, n := range doc.first("g." + class).find("text") {
+			out = append(out, n.Text())
+		}
+		return out
+	}
+	want := map[string][]string{
+		"left":   {"20", "21", "22", "23", "24", "25"},
+		"right":  {"0.4 MiB", "0.6 MiB", "0.8 MiB", "1.0 MiB", "1.2 MiB", "1.4 MiB", "1.6 MiB"},
+		"bottom": {"0 ms", "200 ms", "400 ms", "600 ms", "800 ms", "1 s"},
+	}
+	for class, w := range want {
+		if diff := cmp.Diff(w, label(class)); diff != "" {
+			t.Errorf("%s axis labels (-want +got):\n%s", class, diff)
+		}
 	}
 }
