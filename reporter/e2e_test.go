@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -80,16 +82,36 @@ type fixtureRun struct {
 // runFixture runs a compiled fixture through the ginkgo CLI.
 func runFixture(dir, bin string, procs int) fixtureRun {
 	GinkgoHelper()
+	return runFixtureWith(dir, bin, procs, nil, nil)
+}
+
+// runFixtureWith runs a compiled fixture with extra CLI arguments and
+// environment; when interruptOn is set, it sends the CLI an interrupt once
+// the suite has written that file into its output folder.
+func runFixtureWith(dir, bin string, procs int, extra []string, env []string, interruptOn ...string) fixtureRun {
+	GinkgoHelper()
 	run := fixtureRun{out: GinkgoT().TempDir()}
 	args := []string{"--no-color"}
 	if procs > 1 {
 		args = append(args, fmt.Sprintf("--procs=%d", procs))
 	}
+	args = append(args, extra...)
 	cmd := exec.Command(ginkgoCLI, append(args, bin)...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "FIXTURE_OUT="+run.out)
-	out, err := cmd.CombinedOutput()
-	run.log = string(out)
+	cmd.Env = append(append(os.Environ(), "FIXTURE_OUT="+run.out), env...)
+	var buf strings.Builder
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	// A process group of its own, which receives the interrupt as a
+	// terminal's Ctrl-C would: the CLI leaves a serial suite's interrupt to
+	// the suite process.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	Expect(cmd.Start()).To(Succeed())
+	if len(interruptOn) > 0 {
+		Eventually(filepath.Join(run.out, interruptOn[0])).WithTimeout(time.Minute).Should(BeAnExistingFile())
+		Expect(syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)).To(Succeed())
+	}
+	err := cmd.Wait()
+	run.log = buf.String()
 	var exitErr *exec.ExitError
 	switch {
 	case errors.As(err, &exitErr):
@@ -276,6 +298,20 @@ var labelledClean = []string{
 	"a queue with consumers acks",
 }
 
+// lineOf returns the line of a fixture file that holds text.
+func lineOf(file, text string) int {
+	GinkgoHelper()
+	data, err := os.ReadFile(filepath.Join("testdata", file))
+	Expect(err).NotTo(HaveOccurred())
+	for i, line := range strings.Split(string(data), "\n") {
+		if strings.Contains(line, text) {
+			return i + 1
+		}
+	}
+	Fail(fmt.Sprintf("%s has no line with %q", file, text))
+	return 0
+}
+
 func topFunction(lc reporter.LeakCluster) string {
 	if len(lc.Representative.Frames) == 0 {
 		return ""
@@ -288,6 +324,17 @@ var _ = Describe("a suite with AroundNode", Ordered, func() {
 	var dir, bin string
 	BeforeAll(func() {
 		dir, bin = buildFixture("labelled")
+	})
+
+	It("still checks a spec that is interrupted, and writes the outputs", func() {
+		run := runFixtureWith(dir, bin, 1, []string{"--label-filter=interrupt"}, []string{"FIXTURE_INTERRUPT=1"}, "waiting")
+		Expect(run.exit).NotTo(BeZero(), run.log)
+		lr := run.report(reporter.ScopeSpec, "an interrupted spec leaks and waits for an interrupt")
+		Expect(lr).NotTo(BeNil(), run.log)
+		Expect(lr.SpecState).To(Equal("interrupted"))
+		Expect(lr.Clusters).To(HaveLen(1))
+		Expect(topFunction(lr.Clusters[0])).To(Equal("blockBeforeInterrupt"))
+		Expect(run.testcase("an interrupted spec leaks and waits for an interrupt").Failure).NotTo(BeNil())
 	})
 
 	for _, procs := range []int{1, 3} {
@@ -343,7 +390,7 @@ var _ = Describe("a suite with AroundNode", Ordered, func() {
 				}
 				Expect(containers).To(HaveLen(1))
 				Expect(containers[0].Name).To(Equal("a cache"))
-				Expect(containers[0].Location).To(HaveSuffix("leaky_suite_test.go:237"))
+				Expect(containers[0].Location).To(HaveSuffix(fmt.Sprintf("leaky_suite_test.go:%d", lineOf("labelled/leaky_suite_test.go", `Describe("a cache"`))))
 				Expect(containers[0].Leaked).To(Equal(3))
 				for _, c := range containers[0].Clusters {
 					Expect(c.Node).To(Equal("BeforeAll"))

@@ -47,6 +47,7 @@ func blockViaWorker(started chan struct{})        { close(started); <-release }
 func blockInOpenContainer(started chan struct{})  { close(started); <-release }
 func blockInOrderedSpec(started chan struct{})    { close(started); <-release }
 func blockInFailingSpec(started chan struct{})    { close(started); <-release }
+func blockBeforeInterrupt(started chan struct{})  { close(started); <-release }
 
 // spawnAndExit starts a grandchild and exits once it runs.
 func spawnAndExit(started chan struct{}) {
@@ -270,4 +271,17 @@ var _ = Describe("a queue", Ordered, ContinueOnFailure, func() {
 var _ = Describe("a pending container", Ordered, Pending, func() {
 	BeforeAll(func() { startPool(1) })
 	It("never runs", func() {})
+})
+
+var _ = Describe("an interrupted spec", Label("interrupt"), func() {
+	It("leaks and waits for an interrupt", func(ctx SpecContext) {
+		if os.Getenv("FIXTURE_INTERRUPT") == "" {
+			Skip("run only by the interrupt test")
+		}
+		started := make(chan struct{})
+		go blockBeforeInterrupt(started)
+		waitStarted(started)
+		Expect(os.WriteFile(filepath.Join(out, "waiting"), nil, 0o644)).To(Succeed())
+		<-ctx.Done()
+	})
 })
