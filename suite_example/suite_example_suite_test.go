@@ -11,11 +11,14 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/leakfunnel/leakfunnel/funnel"
 	"github.com/leakfunnel/leakfunnel/internal/htmlreport"
+	"github.com/leakfunnel/leakfunnel/matchers"
 	"github.com/leakfunnel/leakfunnel/reporter"
 )
 
@@ -57,6 +60,9 @@ func TestSuiteExample(t *testing.T) {
 // charged to the suite, never to the specs that call it.
 var upstream *httptest.Server
 
+// afterSetup is every goroutine of this process once BeforeSuite is done.
+var afterSetup *funnel.Snapshot
+
 var _ = BeforeSuite(func() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /items/{id}", func(w http.ResponseWriter, r *http.Request) {
@@ -67,4 +73,12 @@ var _ = BeforeSuite(func() {
 	})
 	upstream = httptest.NewServer(mux)
 	DeferCleanup(upstream.Close)
+	afterSetup = funnel.Capture()
+})
+
+// The leaky specs release their leaks once leakfunnel has checked them, and
+// the clean specs leak nothing: when the last spec is done, this process has
+// no goroutine that was not there after BeforeSuite.
+var _ = AfterSuite(func() {
+	Eventually(matchers.Live()).WithTimeout(5 * time.Second).ShouldNot(matchers.HaveLeakedSince(afterSetup))
 })
