@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
 
@@ -33,6 +34,7 @@ func BenchmarkCleanSpec(b *testing.B) {
 				ctx := context.Background()
 				b.ReportAllocs()
 				var last *funnel.Snapshot
+				var settle time.Duration
 				for b.Loop() {
 					sc := &specCheck{key: "bench", name: "bench spec", mode: ModeFail, cfg: cfg}
 					if variant == "reuse" && last != nil {
@@ -42,6 +44,7 @@ func BenchmarkCleanSpec(b *testing.B) {
 					}
 					lr, res := r.evaluate(ctx, sc, cfg, ModeFail, types.SpecStatePassed)
 					last = res.Final
+					settle += res.Settle
 					if err := jsonSafe(lr); err != nil {
 						b.Fatal(err)
 					}
@@ -49,6 +52,7 @@ func BenchmarkCleanSpec(b *testing.B) {
 						b.Fatalf("clean spec leaked %d goroutines", lr.Leaked)
 					}
 				}
+				b.ReportMetric(float64(settle.Nanoseconds())/float64(b.N), "settle-ns/op")
 			})
 		}
 	}

@@ -179,6 +179,13 @@ func (r *Reporter) finishSpec(ctx context.Context, sc *specCheck) error {
 	sc.done = true
 	cfg, mode := sc.cfg, sc.mode
 	r.mu.Unlock()
+	if mode == ModeOff {
+		// Turned off by ForSpec after the baseline was taken.
+		if sc.sampler != nil {
+			sc.sampler.Stop()
+		}
+		return nil
+	}
 
 	rep := ginkgo.CurrentSpecReport()
 	sc.events = nodeEvents(rep)
