@@ -271,7 +271,9 @@ func niceAxis(lo, hi float64, ticks int, integer bool) ([]float64, float64, floa
 		step = math.Max(1, math.Round(step))
 	}
 	start := math.Floor(lo/step) * step
-	stop := math.Ceil(hi/step) * step
+	// A little headroom, so that a series at its maximum is not drawn on
+	// the plot's top edge.
+	stop := math.Ceil((hi+(hi-lo)*0.02)/step) * step
 	var out []float64
 	for v := start; v <= stop+step/2; v += step {
 		out = append(out, math.Round(v/step)*step)

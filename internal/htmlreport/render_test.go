@@ -242,7 +242,7 @@ func TestRenderAxisLabels(t *testing.T) {
 		return out
 	}
 	want := map[string][]string{
-		"left":   {"20", "21", "22", "23", "24", "25"},
+		"left":   {"20", "21", "22", "23", "24", "25", "26"},
 		"right":  {"0.4 MiB", "0.6 MiB", "0.8 MiB", "1.0 MiB", "1.2 MiB", "1.4 MiB", "1.6 MiB"},
 		"bottom": {"0 ms", "200 ms", "400 ms", "600 ms", "800 ms", "1 s"},
 	}
