@@ -425,7 +425,7 @@ var _ = Describe("a suite with AroundNode", Ordered, func() {
 			})
 
 			It("writes JUnit that encoding/xml, xmllint and junitparser all read", func() {
-				Expect(run.junit.Suites).To(HaveLen(1))
+				Expect(run.junit.Suites).To(HaveLen(2), "specs, and containers and suite apart")
 				for _, want := range labelledLeaks {
 					tc := run.testcase(want.spec)
 					Expect(tc.Failure).NotTo(BeNil(), want.spec)

@@ -65,9 +65,9 @@ type junitFailure struct {
 	Text    string `xml:",chardata"`
 }
 
-// writeJUnit writes leakfunnel's JUnit report: one testcase per spec, one
-// per container and one for the suite's own goroutines when they were
-// checked. A testcase fails when its subject leaked in mode fail; in mode
+// writeJUnit writes leakfunnel's JUnit report: a test suite with one
+// testcase per spec, and a second one with a testcase per container and one
+// for the suite's own goroutines when they were checked. A testcase fails when its subject leaked in mode fail; in mode
 // report the leaks are in system-err and the properties but the testcase
 // passes. Specs that were not checked are skipped.
 func writeJUnit(w io.Writer, info SuiteInfo, c collected) error {
@@ -99,28 +99,26 @@ func writeJUnit(w io.Writer, info SuiteInfo, c collected) error {
 		}
 		suite.Cases = append(suite.Cases, tc)
 	}
+	// Container and suite subjects go into a test suite of their own, so
+	// that dashboards show them apart from spec leaks.
+	scopes := junitSuite{
+		Name:      info.Description + " (leakfunnel containers and suite)",
+		Package:   info.Path,
+		Time:      seconds(0),
+		Timestamp: suite.Timestamp,
+	}
 	for _, lr := range c.scopes {
 		tc := junitCase{
 			Name:      fmt.Sprintf("[%s] %s", lr.Scope, lr.Name),
-			Classname: info.Description,
+			Classname: info.Description + " (" + string(lr.Scope) + ")",
 			File:      fileOf(lr.Location),
 			Time:      seconds(float64(lr.SettleMS) / 1000),
 		}
 		fillCase(&tc, lr)
-		suite.Cases = append(suite.Cases, tc)
-	}
-	for _, tc := range suite.Cases {
-		suite.Tests++
-		switch {
-		case tc.Failure != nil:
-			suite.Failures++
-		case tc.Skipped != nil:
-			suite.Skipped++
-		}
+		scopes.Cases = append(scopes.Cases, tc)
 	}
 	if len(c.errs) > 0 {
 		suite.Errors++
-		suite.Tests++
 		suite.Cases = append(suite.Cases, junitCase{
 			Name:      "[leakfunnel] report errors",
 			Classname: info.Description,
@@ -128,14 +126,26 @@ func writeJUnit(w io.Writer, info SuiteInfo, c collected) error {
 			Failure:   &junitFailure{Message: "leakfunnel could not report everything", Type: "leakfunnel.error", Text: strings.Join(c.errs, "\n")},
 		})
 	}
-	doc := junitSuites{
-		Name:     info.Description,
-		Tests:    suite.Tests,
-		Failures: suite.Failures,
-		Errors:   suite.Errors,
-		Skipped:  suite.Skipped,
-		Time:     suite.Time,
-		Suites:   []junitSuite{suite},
+	doc := junitSuites{Name: info.Description, Time: suite.Time}
+	for _, ts := range []*junitSuite{&suite, &scopes} {
+		for _, tc := range ts.Cases {
+			ts.Tests++
+			switch {
+			case tc.Failure != nil && tc.Failure.Type == "leakfunnel.error":
+			case tc.Failure != nil:
+				ts.Failures++
+			case tc.Skipped != nil:
+				ts.Skipped++
+			}
+		}
+		if len(ts.Cases) == 0 {
+			continue
+		}
+		doc.Tests += ts.Tests
+		doc.Failures += ts.Failures
+		doc.Errors += ts.Errors
+		doc.Skipped += ts.Skipped
+		doc.Suites = append(doc.Suites, *ts)
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err

@@ -156,7 +156,9 @@ var _ = g.Describe("suite outputs", func() {
 			Expect(doc.Tests).To(Equal(4))
 			Expect(doc.Failures).To(Equal(1))
 			Expect(doc.Skipped).To(Equal(1))
-			cases := doc.Suites[0].Cases
+			Expect(doc.Suites).To(HaveLen(2))
+			Expect(doc.Suites[1].Name).To(Equal("Pool (leakfunnel containers and suite)"))
+			cases := append(doc.Suites[0].Cases, doc.Suites[1].Cases...)
 			Expect(cases[0].Name).To(Equal("pool spec"))
 			Expect(cases[0].Failure.Type).To(Equal("leakfunnel.leak"))
 			Expect(cases[0].Failure.Message).To(Equal("leakfunnel: leaked in pool spec"))
