@@ -2,6 +2,7 @@ package funnel_test
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"testing"
 
@@ -20,7 +21,7 @@ func background(b *testing.B, n int) {
 	b.Cleanup(f.Release)
 }
 
-var sizes = []int{100, 1000, 10000}
+var sizes = benchSizes()
 
 // BenchmarkCapture measures one whole-process snapshot: a metrics read, one
 // runtime.Stack dump into the reused buffer, and the parse. Compare with
@@ -115,4 +116,15 @@ func BenchmarkRecorderCapture(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/float64(n), "µs/goroutine")
 		})
 	}
+}
+
+// benchSizes lists the goroutine counts to benchmark: 100, 1,000 and
+// 10,000, plus 100,000 when LEAKFUNNEL_BENCH_100K is set (starting that many
+// goroutines takes a while).
+func benchSizes() []int {
+	s := []int{100, 1000, 10000}
+	if os.Getenv("LEAKFUNNEL_BENCH_100K") != "" {
+		s = append(s, 100000)
+	}
+	return s
 }
