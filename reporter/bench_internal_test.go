@@ -38,9 +38,12 @@ func BenchmarkCleanSpec(b *testing.B) {
 				for b.Loop() {
 					sc := &specCheck{key: "bench", name: "bench spec", mode: ModeFail, cfg: cfg}
 					if variant == "reuse" && last != nil {
-						sc.reuse(last)
+						sc.base = rebase(last)
 					} else {
-						sc.start()
+						sc.base = funnel.Capture()
+					}
+					if iv := cfg.sampleInterval(); iv > 0 {
+						sc.sampler = funnel.StartSampler(iv)
 					}
 					lr, res := r.evaluate(ctx, sc, cfg, ModeFail, types.SpecStatePassed)
 					last = res.Final

@@ -35,11 +35,35 @@ type specCheck struct {
 // Ginkgo's parallel client (net/rpc or HTTP).
 var parallelClientCreators = []string{"net/rpc.NewClientWithCodec", "net/http.(*Transport).dialConn"}
 
-func (r *Reporter) beforeEach(ctx ginkgo.SpecContext) {
-	rep := ctx.SpecReport()
+func (r *Reporter) reportBeforeEach(rep types.SpecReport) {
 	r.finishStaleContainers(rep)
 	r.reportSetupErrors()
+	if rep.State.Is(types.SpecStateSkipped | types.SpecStatePending) {
+		return
+	}
+	if modeFromLabels(r.cfg.Mode, slices.Concat(rep.ContainerHierarchyLabels...), rep.LeafNodeLabels) == ModeOff {
+		return
+	}
+	r.mu.Lock()
+	labelled, last := r.labelled, r.lastFinal
+	r.mu.Unlock()
+	var base *funnel.Snapshot
+	reused := labelled && last != nil
+	if reused {
+		base = rebase(last)
+	} else {
+		base = funnel.Capture()
+	}
+	r.mu.Lock()
+	r.preBase, r.preReused = base, reused
+	r.mu.Unlock()
+}
 
+// beforeEach starts the spec's check with the baseline its
+// ReportBeforeEach took before any of the spec's nodes ran (a new one for a
+// retried attempt), and registers the check as a DeferCleanup.
+func (r *Reporter) beforeEach(ctx ginkgo.SpecContext) {
+	rep := ctx.SpecReport()
 	mode := modeFromLabels(r.cfg.Mode, slices.Concat(rep.ContainerHierarchyLabels...), rep.LeafNodeLabels)
 	if mode == ModeOff {
 		return
@@ -53,18 +77,21 @@ func (r *Reporter) beforeEach(ctx ginkgo.SpecContext) {
 		cfg:      r.Config(),
 		labelled: labelsOn(ctx),
 	}
-	if sc.labelled {
-		r.mu.Lock()
-		r.labelled = true
-		r.mu.Unlock()
-	}
 	r.mu.Lock()
-	last := r.lastFinal
+	base, reused := r.preBase, r.preReused
+	r.preBase = nil
+	if sc.labelled {
+		r.labelled = true
+	}
 	r.mu.Unlock()
-	if sc.labelled && last != nil {
-		sc.reuse(last)
-	} else {
-		sc.start()
+	if base == nil || reused && !sc.labelled {
+		// A retried attempt, or a spec without labels where reusing the
+		// previous spec's snapshot would not be exact.
+		base = funnel.Capture()
+	}
+	sc.base = base
+	if iv := sc.cfg.sampleInterval(); iv > 0 {
+		sc.sampler = funnel.StartSampler(iv)
 	}
 	r.mu.Lock()
 	r.cur = sc
@@ -203,29 +230,18 @@ func (r *Reporter) finishSpec(ctx context.Context, sc *specCheck) error {
 	return nil
 }
 
-// start takes the spec's baseline and starts its metrics sampler.
-func (sc *specCheck) start() {
-	sc.base = funnel.Capture()
-	if iv := sc.cfg.sampleInterval(); iv > 0 {
-		sc.sampler = funnel.StartSampler(iv)
-	}
-}
-
-// reuse takes the previous spec's final snapshot as the baseline instead
-// of a new stack dump. It is used only with AroundNode's labels: a goroutine
-// started since that snapshot is either labelled for its subject (and
-// filtered as not this spec's unless it is), or unlabelled and started by
-// Ginkgo or by a goroutine that predates the spec, which a new baseline
-// taken a moment later would not tell apart either. The goroutine count is
-// read anew for settling.
-func (sc *specCheck) reuse(last *funnel.Snapshot) {
+// rebase turns the previous spec's final snapshot into the next spec's
+// baseline, instead of a new stack dump. It is used only with AroundNode's
+// labels: a goroutine started since that snapshot is either labelled for
+// its subject (and filtered as not this spec's unless it is), or
+// unlabelled and started by Ginkgo or by a goroutine that predates the
+// spec, which a new baseline taken a moment later would not tell apart
+// either. The goroutine count is read anew for settling.
+func rebase(last *funnel.Snapshot) *funnel.Snapshot {
 	base := *last
 	base.Time = time.Now()
 	base.Metrics = funnel.ReadMetrics()
-	sc.base = &base
-	if iv := sc.cfg.sampleInterval(); iv > 0 {
-		sc.sampler = funnel.StartSampler(iv)
-	}
+	return &base
 }
 
 // evaluate settles and checks a spec and builds its report. It makes no
@@ -312,7 +328,24 @@ func (r *Reporter) reportAfterEach(report types.SpecReport) {
 	r.mu.Lock()
 	sc := r.cur
 	r.cur = nil
+	pre, labelled := r.preBase, r.labelled
+	r.preBase = nil
 	r.mu.Unlock()
+	if sc == nil && pre != nil && !report.State.Is(types.SpecStateSkipped|types.SpecStatePending) {
+		// The spec ended before leakfunnel's BeforeEach ran (an earlier
+		// top-level BeforeEach failed): check it against the baseline of
+		// its ReportBeforeEach all the same.
+		sc = &specCheck{
+			key:      specKey(report),
+			name:     report.FullText(),
+			location: report.LeafNodeLocation,
+			process:  ginkgo.GinkgoParallelProcess(),
+			mode:     modeFromLabels(r.cfg.Mode, slices.Concat(report.ContainerHierarchyLabels...), report.LeafNodeLabels),
+			cfg:      r.Config(),
+			labelled: labelled,
+			base:     pre,
+		}
+	}
 	if sc != nil && !sc.done && sc.key == specKey(report) {
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		err := r.finishSpec(ctx, sc)

@@ -280,6 +280,7 @@ var labelledLeaks = []nodeAttribution{
 	{"leaky leaks and times out", "It", "blockAfterTimeout"},
 	{"leaky fails and leaks", "It", "blockInFailingSpec"},
 	{"a database leaks on its own", "It", "blockInOrderedSpec"},
+	{"leaky fails in an earlier BeforeEach", "BeforeEach", "blockInEarlyBeforeEach"},
 }
 
 // labelledClean are the fixture's specs that must pass.

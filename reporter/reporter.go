@@ -47,6 +47,10 @@ type Reporter struct {
 	// lastFinal is the final snapshot of the last labelled spec checked on
 	// this process, the next spec's baseline.
 	lastFinal *funnel.Snapshot
+	// preBase is the baseline ReportBeforeEach took for the spec about to
+	// run; preReused is set when it is a rebased lastFinal.
+	preBase   *funnel.Snapshot
+	preReused bool
 }
 
 // pendingScope is a container whose goroutines are checked when its scope
@@ -68,9 +72,11 @@ type pendingScope struct {
 //
 //	var leaks = reporter.Install(reporter.WithJUnit("leaks.xml"), reporter.WithArtifacts("leakfunnel-report"))
 //
-// It registers a top-level BeforeEach that takes the spec's baseline and a
-// DeferCleanup that checks the spec once every AfterEach and later cleanup
-// has run (in mode fail, its error fails the spec at the spec's location); a
+// It registers a ReportBeforeEach that takes the spec's baseline before any
+// of the spec's nodes runs (BeforeAll and other top-level BeforeEach nodes
+// included); a top-level BeforeEach that registers a DeferCleanup that
+// checks the spec once every AfterEach and later cleanup has run (in mode
+// fail, its error fails the spec at the spec's location); a
 // JustBeforeEach that, without [AroundNode], charges goroutines started in
 // BeforeAll to their container; a ReportAfterEach that checks containers
 // whose AfterAll has run; and a ReportAfterSuite that writes the JUnit
@@ -111,6 +117,7 @@ func Install(opts ...Option) *Reporter {
 	}
 
 	container, inContainer := constructionContainer()
+	ginkgo.ReportBeforeEach(r.reportBeforeEach, ginkgo.Offset(1))
 	ginkgo.BeforeEach(r.beforeEach, ginkgo.Offset(1))
 	ginkgo.JustBeforeEach(r.justBeforeEach, ginkgo.Offset(1))
 	ginkgo.ReportAfterEach(r.reportAfterEach, ginkgo.Offset(1))

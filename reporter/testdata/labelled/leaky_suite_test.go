@@ -17,6 +17,18 @@ import (
 
 var out = os.Getenv("FIXTURE_OUT")
 
+// This top-level BeforeEach is registered before leakfunnel's, so it runs
+// first; for one spec it leaks and fails before leakfunnel's BeforeEach.
+var _ = BeforeEach(func() {
+	if CurrentSpecReport().LeafNodeText != "fails in an earlier BeforeEach" {
+		return
+	}
+	started := make(chan struct{})
+	go blockInEarlyBeforeEach(started)
+	waitStarted(started)
+	Fail("an earlier top-level BeforeEach failed")
+})
+
 var leaks = reporter.Install(
 	reporter.WithJUnit(filepath.Join(out, "leaks.xml")),
 	reporter.WithArtifacts(filepath.Join(out, "artifacts")),
@@ -34,20 +46,21 @@ var release = make(chan struct{})
 // waitStarted blocks until a fixture goroutine has signalled that it runs.
 func waitStarted(started chan struct{}) { <-started }
 
-func blockInIt(started chan struct{})             { close(started); <-release }
-func blockInBeforeEach(started chan struct{})     { close(started); <-release }
-func blockInJustBeforeEach(started chan struct{}) { close(started); <-release }
-func blockInAfterEach(started chan struct{})      { close(started); <-release }
-func blockInCleanup(started chan struct{})        { close(started); <-release }
-func blockInGrandchild(started chan struct{})     { close(started); <-release }
-func blockInReportMode(started chan struct{})     { close(started); <-release }
-func blockInOffMode(started chan struct{})        { close(started); <-release }
-func blockAfterTimeout(started chan struct{})     { close(started); <-release }
-func blockViaWorker(started chan struct{})        { close(started); <-release }
-func blockInOpenContainer(started chan struct{})  { close(started); <-release }
-func blockInOrderedSpec(started chan struct{})    { close(started); <-release }
-func blockInFailingSpec(started chan struct{})    { close(started); <-release }
-func blockBeforeInterrupt(started chan struct{})  { close(started); <-release }
+func blockInIt(started chan struct{})              { close(started); <-release }
+func blockInBeforeEach(started chan struct{})      { close(started); <-release }
+func blockInJustBeforeEach(started chan struct{})  { close(started); <-release }
+func blockInAfterEach(started chan struct{})       { close(started); <-release }
+func blockInCleanup(started chan struct{})         { close(started); <-release }
+func blockInGrandchild(started chan struct{})      { close(started); <-release }
+func blockInReportMode(started chan struct{})      { close(started); <-release }
+func blockInOffMode(started chan struct{})         { close(started); <-release }
+func blockAfterTimeout(started chan struct{})      { close(started); <-release }
+func blockViaWorker(started chan struct{})         { close(started); <-release }
+func blockInOpenContainer(started chan struct{})   { close(started); <-release }
+func blockInOrderedSpec(started chan struct{})     { close(started); <-release }
+func blockInFailingSpec(started chan struct{})     { close(started); <-release }
+func blockBeforeInterrupt(started chan struct{})   { close(started); <-release }
+func blockInEarlyBeforeEach(started chan struct{}) { close(started); <-release }
 
 // spawnAndExit starts a grandchild and exits once it runs.
 func spawnAndExit(started chan struct{}) {
@@ -188,6 +201,8 @@ var _ = Describe("leaky", func() {
 		waitStarted(started)
 		Fail("the spec's own failure")
 	})
+
+	It("fails in an earlier BeforeEach", func() {})
 
 	It("drains slowly", leaks.ForSpec(reporter.WithSettleTimeout(5*time.Second)), func() {
 		done := make(chan struct{})
