@@ -35,6 +35,9 @@ type specCheck struct {
 // Ginkgo's parallel client (net/rpc or HTTP).
 var parallelClientCreators = []string{"net/rpc.NewClientWithCodec", "net/http.(*Transport).dialConn"}
 
+// reportBeforeEach runs before any node of a spec: it checks the
+// containers whose specs are over and takes the spec's baseline (with
+// labels, the previous spec's final snapshot, see rebase).
 func (r *Reporter) reportBeforeEach(rep types.SpecReport) {
 	r.finishStaleContainers(rep)
 	r.reportSetupErrors()
