@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -400,16 +401,33 @@ var _ = Describe("a suite with AroundNode", Ordered, func() {
 				Expect(tc.Failure).NotTo(BeNil())
 			})
 
-			It("reports the BeforeSuite worker at suite end, not against a spec", func() {
-				lr := run.report(reporter.ScopeSuite, "Leaky")
-				Expect(lr).NotTo(BeNil())
-				var tops []string
-				for _, c := range lr.Clusters {
-					Expect(c.Node).To(Equal("BeforeSuite"))
-					tops = append(tops, topFunction(c))
+			It("reports each process's BeforeSuite worker at suite end, not against a spec", func() {
+				var suites []reporter.LeakReport
+				for _, lr := range run.summary.Reports {
+					if lr.Scope == reporter.ScopeSuite {
+						suites = append(suites, lr)
+					}
 				}
-				Expect(tops).To(ContainElement("suiteWorker"))
-				Expect(run.testcase("[suite] Leaky").Failure).NotTo(BeNil())
+				Expect(suites).To(HaveLen(procs), "one per process")
+				viaWorker := 0
+				for _, lr := range suites {
+					var tops []string
+					for _, c := range lr.Clusters {
+						Expect(c.Node).To(Equal("BeforeSuite"))
+						tops = append(tops, topFunction(c))
+					}
+					Expect(tops).To(ContainElement("suiteWorker"))
+					if slices.Contains(tops, "blockViaWorker") {
+						viaWorker++
+					}
+					name := "Leaky"
+					if procs > 1 {
+						name = fmt.Sprintf("Leaky (process %d)", lr.Process)
+					}
+					Expect(lr.Name).To(Equal(name))
+					Expect(run.testcase("[suite] " + name).Failure).NotTo(BeNil())
+				}
+				Expect(viaWorker).To(Equal(1), "the goroutine a spec had the worker start")
 			})
 
 			It("groups clusters across specs in the summary", func() {

@@ -191,7 +191,11 @@ func reportText(lr LeakReport, res *funnel.Result) string {
 	text := body.String()
 	// The first line is the indented headline; say whose leaks they are.
 	head, rest, _ := strings.Cut(text, "\n")
-	fmt.Fprintf(&b, "%s in %s %q (%s)\n", strings.TrimSpace(head), lr.Scope, lr.Name, lr.Location)
+	if lr.Name != "" {
+		fmt.Fprintf(&b, "%s in %s %q (%s)\n", strings.TrimSpace(head), lr.Scope, lr.Name, lr.Location)
+	} else {
+		fmt.Fprintf(&b, "%s in %s (%s)\n", strings.TrimSpace(head), lr.Scope, lr.Location)
+	}
 	b.WriteString(rest)
 	if lr.ClustersDropped > 0 {
 		fmt.Fprintf(&b, "  ... and %d more clusters not kept in the report\n", lr.ClustersDropped)

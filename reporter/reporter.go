@@ -51,6 +51,12 @@ type Reporter struct {
 	// run; preReused is set when it is a rebased lastFinal.
 	preBase   *funnel.Snapshot
 	preReused bool
+	// endRegistered is set once the process-end check was registered from
+	// inside BeforeSuite; endChecked once it ran.
+	endRegistered bool
+	endChecked    bool
+	// suiteAt is the BeforeSuite's location on this process.
+	suiteAt string
 }
 
 // pendingScope is a container whose goroutines are checked when its scope
@@ -210,6 +216,90 @@ func (r *Reporter) ForSpec(opts ...Option) types.AroundNodeDecorator {
 		r.mu.Unlock()
 		body(ctx)
 	}, types.NewCodeLocation(1))
+}
+
+// AroundNode returns the decorator of the package-level [AroundNode], bound
+// to r: it labels every node the same way and, on each parallel process, also
+// checks what is left on that process when the suite ends. To do so it
+// registers, from inside the suite's BeforeSuite (or
+// SynchronizedBeforeSuite), a DeferCleanup that runs after AfterSuite and
+// every other suite cleanup: it checks the goroutines BeforeSuite started on
+// this process and the containers still waiting for their check (those
+// without AfterAll), and adds their reports as entries that the
+// ReportAfterSuite of process 1 collects. Without a BeforeSuite, it behaves
+// like the package-level decorator.
+//
+//	var leaks = reporter.Install()
+//
+//	func TestSuite(t *testing.T) {
+//		RegisterFailHandler(Fail)
+//		RunSpecs(t, "Suite", leaks.AroundNode())
+//	}
+func (r *Reporter) AroundNode() types.AroundNodeDecorator {
+	return types.AroundNode(func(ctx context.Context, body func(context.Context)) {
+		r.registerProcessEnd(ctx)
+		aroundNode(ctx, body)
+	}, types.NewCodeLocation(1))
+}
+
+// registerProcessEnd registers processEnd from inside the first
+// BeforeSuite node run on this process.
+func (r *Reporter) registerProcessEnd(ctx context.Context) {
+	report, ok := specReportOf(ctx)
+	if !ok {
+		return
+	}
+	n, ok := currentNode(report)
+	if !ok || !n.NodeType.Is(types.NodeTypeBeforeSuite|types.NodeTypeSynchronizedBeforeSuite) {
+		return
+	}
+	r.mu.Lock()
+	already := r.endRegistered
+	r.endRegistered = true
+	r.suiteAt = n.CodeLocation.String()
+	r.mu.Unlock()
+	if !already {
+		ginkgo.DeferCleanup(r.processEnd)
+	}
+}
+
+// processEnd checks, at the end of this process's part of the suite, the
+// pending containers and the goroutines BeforeSuite started.
+func (r *Reporter) processEnd() {
+	r.mu.Lock()
+	r.endChecked = true
+	r.mu.Unlock()
+	for _, lr := range r.finishProcess("") {
+		addEntries(lr, nil, r.cfg)
+	}
+}
+
+// finishProcess checks the pending containers and, when nodes ran labelled
+// and mode is not off, the suite's goroutines on this process. A suite
+// report gets name suiteName (filled in at the end of the suite when empty).
+func (r *Reporter) finishProcess(suiteName string) []LeakReport {
+	r.mu.Lock()
+	keys := make([]string, 0, len(r.containers))
+	for k := range r.containers {
+		keys = append(keys, k)
+	}
+	labelled, at := r.labelled, r.suiteAt
+	r.mu.Unlock()
+	slices.Sort(keys)
+	var out []LeakReport
+	for _, key := range keys {
+		r.mu.Lock()
+		p := r.containers[key]
+		delete(r.containers, key)
+		r.mu.Unlock()
+		lr, _ := r.checkScope(ScopeContainer, p.key, p.name, p.key, p.mode, p.cfg, p.labelled, p.ids, p.base)
+		out = append(out, lr)
+	}
+	if labelled && r.cfg.Mode.orDefault() != ModeOff {
+		lr, _ := r.checkScope(ScopeSuite, suiteSubject, suiteName, at, r.cfg.Mode.orDefault(), r.cfg, true, nil, nil)
+		out = append(out, lr)
+	}
+	return out
 }
 
 // labelsOn reports whether ctx carries AroundNode's labels.

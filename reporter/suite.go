@@ -74,24 +74,24 @@ func (r *Reporter) reportAfterSuite(report types.Report) {
 	c.errs = append(slices.Clone(r.setupErrs), c.errs...)
 
 	r.mu.Lock()
-	keys := make([]string, 0, len(r.containers))
-	for k := range r.containers {
-		keys = append(keys, k)
+	endChecked := r.endChecked
+	if r.suiteAt == "" {
+		r.suiteAt = suiteLocation(report)
 	}
-	labelled := r.labelled
 	r.mu.Unlock()
-	slices.Sort(keys)
-	for _, key := range keys {
-		r.mu.Lock()
-		p := r.containers[key]
-		delete(r.containers, key)
-		r.mu.Unlock()
-		lr, _ := r.checkScope(ScopeContainer, p.key, p.name, p.key, p.mode, p.cfg, p.labelled, p.ids, p.base)
-		c.scopes = append(c.scopes, lr)
+	if !endChecked {
+		c.scopes = append(c.scopes, r.finishProcess(report.SuiteDescription)...)
 	}
-	if labelled && r.cfg.Mode.orDefault() != ModeOff {
-		lr, _ := r.checkScope(ScopeSuite, suiteSubject, report.SuiteDescription, suiteLocation(report), r.cfg.Mode.orDefault(), r.cfg, true, nil, nil)
-		c.scopes = append(c.scopes, lr)
+	parallel := report.SuiteConfig.ParallelTotal > 1
+	for i := range c.scopes {
+		if lr := &c.scopes[i]; lr.Scope == ScopeSuite {
+			if lr.Name == "" {
+				lr.Name = report.SuiteDescription
+			}
+			if parallel {
+				lr.Name += fmt.Sprintf(" (process %d)", lr.Process)
+			}
+		}
 	}
 
 	info := SuiteInfo{

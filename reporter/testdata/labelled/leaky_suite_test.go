@@ -37,7 +37,7 @@ var leaks = reporter.Install(
 
 func TestLeaky(t *testing.T) {
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "Leaky", reporter.AroundNode())
+	RunSpecs(t, "Leaky", leaks.AroundNode())
 }
 
 // release is never closed: leaked goroutines stay until the process exits.
