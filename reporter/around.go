@@ -44,7 +44,8 @@ const suiteSubject = "suite"
 // Without it, [Reporter] falls back to baselines and creator goroutine IDs.
 //
 // The decorator keeps no state and is safe to use from every parallel
-// process. Reporting nodes (ReportBeforeEach, ReportAfterEach, ...) are run
+// process. [Reporter.AroundNode] labels the same way and also checks each
+// process's BeforeSuite goroutines when that process ends. Reporting nodes (ReportBeforeEach, ReportAfterEach, ...) are run
 // unlabelled.
 func AroundNode() types.AroundNodeDecorator {
 	return types.AroundNode(aroundNode, types.NewCodeLocation(1))

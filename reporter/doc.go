@@ -9,7 +9,7 @@
 //
 //	func TestSuite(t *testing.T) {
 //		RegisterFailHandler(Fail)
-//		RunSpecs(t, "Suite", reporter.AroundNode())
+//		RunSpecs(t, "Suite", leaks.AroundNode())
 //	}
 //
 // [Install] registers a top-level BeforeEach that takes each spec's
@@ -22,7 +22,9 @@
 // BeforeSuite to their Ordered container or to the suite ([Scope]), which
 // are checked when their scope ends. [ContainerScoped] charges objects a
 // spec opens for its container. [ModeLabel] and [Reporter.ForSpec] change the
-// mode and settings per spec.
+// mode and settings per spec. The package-level [AroundNode] only labels;
+// [Reporter.AroundNode] also checks, at the end of each parallel process,
+// the goroutines that process's BeforeSuite started.
 //
 // Each checked spec carries a [LeakReport] report entry (and, when it
 // leaked or Ginkgo runs verbose, a [Timeline]); at the end of the suite a
