@@ -4,9 +4,14 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	g "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
@@ -77,6 +82,9 @@ func specReport(text string, state types.SpecState, entries ...types.ReportEntry
 		ReportEntries:    entries,
 	}
 }
+
+// update rewrites golden files instead of comparing with them.
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 // failingWriter fails every write.
 type failingWriter struct{}
@@ -170,6 +178,26 @@ var _ = g.Describe("suite outputs", func() {
 			Expect(cases[3].Name).To(Equal("[container] a cache"))
 			Expect(cases[3].Failure).To(BeNil(), "mode report does not fail")
 			Expect(cases[3].SystemErr).To(Equal("leakfunnel: container leak\n"))
+		})
+
+		g.It("matches the golden file (go test ./reporter -update rewrites it)", func() {
+			info := SuiteInfo{
+				Description: "Pool",
+				Path:        "/src/pool",
+				Start:       time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC),
+				End:         time.Date(2026, 11, 27, 3, 0, 2, 0, time.UTC),
+				Processes:   2,
+			}
+			var b strings.Builder
+			Expect(writeJUnit(&b, info, c)).To(Succeed())
+			golden := filepath.Join("testdata", "golden", "leaks.xml")
+			if *update {
+				Expect(os.MkdirAll(filepath.Dir(golden), 0o755)).To(Succeed())
+				Expect(os.WriteFile(golden, []byte(b.String()), 0o644)).To(Succeed())
+			}
+			want, err := os.ReadFile(golden)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(cmp.Diff(string(want), b.String())).To(BeEmpty(), "(-want +got)")
 		})
 
 		g.It("returns write errors", func() {
