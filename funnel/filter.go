@@ -168,6 +168,8 @@ const (
 //     finalizer or cleanup (the runtime hides its other goroutines from
 //     dumps). They are recognised by a creator or an outermost frame in
 //     package runtime, as the runtime prints no "created by" line for them.
+//     A goroutine that has not run yet lists runtime.goexit below its entry
+//     function; that frame is skipped, so such a goroutine is kept.
 //   - testing: goroutines started by package testing (tests, subtests,
 //     the test binary's alarm) and the test binary's main goroutine.
 //   - os/signal: the signal delivery loop started by signal.Notify.
@@ -197,7 +199,7 @@ func StandardFilters() []Filter {
 				if strings.HasPrefix(g.CreatedBy.Func, "runtime.") {
 					return true
 				}
-				return !g.Elided && len(g.Frames) > 0 && strings.HasPrefix(g.Frames[len(g.Frames)-1].Func, "runtime.")
+				return !g.Elided && strings.HasPrefix(outermost(g).Func, "runtime.")
 			},
 		},
 		named("testing", createdByPrefix("testing.")),
@@ -228,4 +230,20 @@ func StandardFilters() []Filter {
 			return ok && hasFrame(&creator, ginkgoRunSpecs)
 		},
 	})
+}
+
+// outermost returns the outermost frame of g's own code. A goroutine that
+// has been started but has not run yet shows runtime.goexit below its entry
+// function ("pkg.f.gowrap1"); that frame says nothing about who owns the
+// goroutine and is skipped. The zero Frame is returned for a goroutine with
+// no frames.
+func outermost(g *Goroutine) Frame {
+	n := len(g.Frames)
+	if n > 1 && g.Frames[n-1].Func == "runtime.goexit" {
+		n--
+	}
+	if n == 0 {
+		return Frame{}
+	}
+	return g.Frames[n-1]
 }

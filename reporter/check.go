@@ -175,7 +175,7 @@ func withGoroutines(base *funnel.Snapshot, extra []funnel.Goroutine) *funnel.Sna
 func (sc *specCheck) filters() []funnel.Filter {
 	var fs []funnel.Filter
 	if !sc.cfg.WithoutStandardFilters {
-		fs = standardFilters()
+		fs = funnel.StandardFilters()
 	}
 	fs = append(fs, sc.cfg.Filters...)
 	return append(fs, sc.scopeFilter())
@@ -431,7 +431,7 @@ func (r *Reporter) checkScope(scope Scope, subjectKey, name, location string, mo
 	slices.Sort(ids)
 	var filters []funnel.Filter
 	if !cfg.WithoutStandardFilters {
-		filters = standardFilters()
+		filters = funnel.StandardFilters()
 	}
 	filters = append(filters, cfg.Filters...)
 	filters = append(filters, funnel.FilterFunc("leakfunnel: not in this "+string(scope), func(g funnel.Goroutine) bool { return !mine(g) }))

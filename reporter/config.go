@@ -193,39 +193,11 @@ func (c Config) checkOptions() []funnel.Option {
 	// The standard filters are passed wrapped (see standardFilters).
 	opts = append(opts, funnel.WithoutStandardFilters())
 	if !c.WithoutStandardFilters {
-		opts = append(opts, funnel.WithFilters(standardFilters()...))
+		opts = append(opts, funnel.WithFilters(funnel.StandardFilters()...))
 	}
 	if len(c.Filters) > 0 {
 		opts = append(opts, funnel.WithFilters(c.Filters...))
 	}
 	opts = append(opts, funnel.WithProof(!c.NoProof))
 	return opts
-}
-
-// standardFilters returns funnel.StandardFilters, each asked about a
-// goroutine as it will look once running: a goroutine that has not run yet
-// shows runtime.goexit as its outermost frame, which the runtime entry would
-// otherwise take for a runtime goroutine and hide. The filters are asked
-// without the snapshot, which only the net/rpc parallel-client entry uses;
-// that client's goroutines start before the suite and are in every
-// baseline.
-func standardFilters() []funnel.Filter {
-	std := funnel.StandardFilters()
-	out := make([]funnel.Filter, len(std))
-	for i, f := range std {
-		out[i] = funnel.FilterFunc(f.String(), func(g funnel.Goroutine) bool {
-			p := started(g)
-			return f.IgnoresIn(&p, nil)
-		})
-	}
-	return out
-}
-
-// started returns g as it will look once running: a goroutine that has not
-// run yet shows a "gowrap" frame and runtime.goexit as its outermost frame.
-func started(g funnel.Goroutine) funnel.Goroutine {
-	if n := len(g.Frames); n > 1 && g.Frames[n-1].Func == "runtime.goexit" {
-		g.Frames = g.Frames[: n-1 : n-1]
-	}
-	return g
 }
