@@ -93,6 +93,10 @@ type Config struct {
 	// Summary is the path of the suite summary JSON. Empty means
 	// "summary.json" inside Artifacts, or none when Artifacts is empty.
 	Summary string
+	// HTML is the path of the self-contained HTML report, rendered from the
+	// summary and the artifacts at the end of the suite. It needs Artifacts.
+	// Empty means none.
+	HTML string
 }
 
 // Option changes a [Config]. Options apply in order; the last one wins.
@@ -129,6 +133,10 @@ func WithJUnit(path string) Option { return func(c *Config) { c.JUnit = path } }
 
 // WithArtifacts sets [Config.Artifacts].
 func WithArtifacts(dir string) Option { return func(c *Config) { c.Artifacts = dir } }
+
+// WithHTML sets [Config.HTML], the self-contained HTML report written at
+// the end of the suite.
+func WithHTML(path string) Option { return func(c *Config) { c.HTML = path } }
 
 // WithSummary sets [Config.Summary].
 func WithSummary(path string) Option { return func(c *Config) { c.Summary = path } }

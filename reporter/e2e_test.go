@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"html/template"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -441,6 +442,19 @@ var _ = Describe("a suite with AroundNode", Ordered, func() {
 				}
 				Expect(total).To(Equal(run.summary.Totals.Goroutines))
 				Expect(run.log).To(ContainSubstring("summary: " + filepath.Join(run.out, "artifacts", "summary.json")))
+			})
+
+			It("renders the HTML report from the summary and names it at the end", func() {
+				page := filepath.Join(run.out, "report.html")
+				Expect(run.log).To(ContainSubstring("HTML report: " + page))
+				Expect(run.summary.Outputs.HTML).To(Equal(page))
+				data, err := os.ReadFile(page)
+				Expect(err).NotTo(HaveOccurred())
+				html := string(data)
+				Expect(html).To(HavePrefix("<!DOCTYPE html>"))
+				for _, want := range labelledLeaks {
+					Expect(html).To(ContainSubstring(template.HTMLEscapeString(want.spec)), "every leaking spec has a section")
+				}
 			})
 
 			It("writes JUnit that encoding/xml, xmllint and junitparser all read", func() {

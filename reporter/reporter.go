@@ -27,6 +27,7 @@ type Reporter struct {
 	junit     string
 	artifacts string
 	summary   string
+	html      string
 	// topLevel is set when Install ran at the top level and so could
 	// register the ReportAfterSuite node that writes the suite outputs.
 	topLevel bool
@@ -111,6 +112,11 @@ func Install(opts ...Option) *Reporter {
 		r.summary = r.absPath("Summary", cfg.Summary)
 	case r.artifacts != "":
 		r.summary = filepath.Join(r.artifacts, "summary.json")
+	}
+	r.html = r.absPath("HTML", cfg.HTML)
+	if r.html != "" && r.summary == "" {
+		r.setupErrs = append(r.setupErrs, "the HTML report needs an artifacts folder (WithArtifacts): not writing "+r.html)
+		r.html = ""
 	}
 	if err := funnel.EnableTraceLabels(); err != nil {
 		r.setupErrs = append(r.setupErrs, fmt.Sprintf("enable trace labels: %v", err))

@@ -7,11 +7,13 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/leakfunnel/leakfunnel/funnel"
+	"github.com/leakfunnel/leakfunnel/internal/htmlreport"
 )
 
 // specCase is one spec of the suite report with its leak report, if it was
@@ -103,7 +105,7 @@ func (r *Reporter) reportAfterSuite(report types.Report) {
 		Succeeded:   report.SuiteSucceeded,
 	}
 	sum := buildSummary(info, c)
-	sum.Outputs = Outputs{JUnit: r.junit, Artifacts: r.artifacts, Summary: r.summary}
+	sum.Outputs = Outputs{JUnit: r.junit, Artifacts: r.artifacts, Summary: r.summary, HTML: r.html}
 	var written []string
 	if r.junit != "" {
 		if err := writeFile(r.junit, func(w io.Writer) error { return writeJUnit(w, info, c) }); err != nil {
@@ -126,6 +128,13 @@ func (r *Reporter) reportAfterSuite(report types.Report) {
 			c.errs = append(c.errs, err.Error())
 		} else {
 			written = append(written, "summary: "+r.summary)
+			if r.html != "" {
+				if err := writeHTML(r.html, r.summary); err != nil {
+					c.errs = append(c.errs, err.Error())
+				} else {
+					written = append(written, "HTML report: "+r.html)
+				}
+			}
 		}
 	}
 
@@ -218,4 +227,18 @@ func buildSummary(info SuiteInfo, c collected) Summary {
 	})
 	s.Totals.RootCauses = len(s.RootCauses)
 	return s
+}
+
+// writeHTML renders the HTML report from the summary just written and the
+// artifacts next to it.
+func writeHTML(path, summary string) error {
+	in, err := htmlreport.Load(summary)
+	if err != nil {
+		return fmt.Errorf("HTML report: %w", err)
+	}
+	in.Generated = time.Now()
+	if err := htmlreport.WriteFile(path, in); err != nil {
+		return fmt.Errorf("HTML report: %w", err)
+	}
+	return nil
 }

@@ -214,6 +214,7 @@ type Outputs struct {
 	JUnit     string `json:"junit,omitempty"`
 	Artifacts string `json:"artifacts,omitempty"`
 	Summary   string `json:"summary,omitempty"`
+	HTML      string `json:"html,omitempty"`
 }
 
 // Summary is the suite summary written to summary.json in the artifacts

@@ -138,6 +138,7 @@ type Outputs struct {
 	JUnit     string `json:"junit,omitempty"`
 	Artifacts string `json:"artifacts,omitempty"`
 	Summary   string `json:"summary,omitempty"`
+	HTML      string `json:"html,omitempty"`
 }
 
 // Summary is the suite summary the reporter writes to summary.json: the

@@ -42,6 +42,7 @@ var _ = BeforeEach(func() {
 var leaks = reporter.Install(
 	reporter.WithJUnit(outPath("leaks.xml")),
 	reporter.WithArtifacts(outPath("artifacts")),
+	reporter.WithHTML(outPath("report.html")),
 	reporter.WithSettleTimeout(300*time.Millisecond),
 )
 
