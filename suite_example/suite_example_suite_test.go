@@ -28,7 +28,7 @@ import (
 const outDir = "leakfunnel-report"
 
 // One line turns leakfunnel on for every spec of the suite.
-var _ = reporter.Install(
+var leaks = reporter.Install(
 	reporter.WithJUnit(filepath.Join(outDir, "leaks.xml")),
 	reporter.WithArtifacts(outDir),
 )
@@ -51,8 +51,9 @@ func TestSuiteExample(t *testing.T) {
 	RegisterFailHandler(Fail)
 	// AroundNode labels every node's goroutine with its spec and node, so
 	// each leak is blamed on the node that started it, even through
-	// goroutines that have since exited.
-	RunSpecs(t, "leakfunnel example suite", reporter.AroundNode())
+	// goroutines that have since exited; it also checks, at the end of each
+	// process, what BeforeSuite started there.
+	RunSpecs(t, "leakfunnel example suite", leaks.AroundNode())
 }
 
 // upstream is a fixture shared by the whole suite: an HTTP API on 127.0.0.1,
