@@ -2,7 +2,7 @@
 # Runs every leakfunnel benchmark against goleak and gleak, summarizes the
 # results with benchstat and writes the ratio tables (leakfunnel/peer).
 #
-#   bench/run.sh                 # the full run, about 8 minutes on 2 cores
+#   bench/run.sh                 # the full run, about 10 minutes on 2 cores
 #   COUNT=6 bench/run.sh         # more samples (benchstat's CI needs 6)
 #   PEERS_100K=0 bench/run.sh    # skip the peers' single run at 100,000
 #                                # goroutines (about a minute of it)
@@ -51,7 +51,7 @@ stage() {
 stage clean-10 'BenchmarkClean/^size=10$/' 200x "$COUNT"
 stage clean-1k 'BenchmarkClean/^size=1000$/' 20x "$COUNT"
 stage clean-10k 'BenchmarkClean/^size=10000$/' 3x "$COUNT"
-stage clean-100k 'BenchmarkClean/^size=100000$/^checker=(floor|leakfunnel|leakfunnel-reuse|leakfunnel-since)$' 3x "$COUNT"
+stage clean-100k 'BenchmarkClean/^size=100000$/^checker=(floor|leakfunnel|leakfunnel-reuse|leakfunnel-since)$' 1x "$COUNT"
 if [ "$PEERS_100K" = 1 ]; then
 	stage clean-100k-peers 'BenchmarkClean/^size=100000$/^checker=(goleak|gleak)$' 1x 1
 fi
@@ -72,7 +72,7 @@ stage verdict-proven-large 'BenchmarkLeakVerdict/^size=(10000|100000)$/^kind=pro
 # 5. Report size for 1,000 identical leaked goroutines.
 stage report 'BenchmarkReportSize' 1x "$COUNT"
 
-# 6. A real Ginkgo suite of 100 clean specs: no check, the reporter, and the
+# 6. A real Ginkgo suite of 50 clean specs: no check, the reporter, and the
 # peers' per-spec checks.
 echo "== ginkgo suite ($((SECONDS - start))s)"
 suite=$(mktemp -d)/ginkgosuite.test
@@ -80,7 +80,7 @@ go test -c -o "$suite" ./ginkgosuite
 for bg in 10 1000; do
 	for checker in plain reporter leakfunnel goleak gleak; do
 		for _ in $(seq "$COUNT"); do
-			LEAKFUNNEL_BENCH_CHECKER=$checker LEAKFUNNEL_BENCH_BACKGROUND=$bg LEAKFUNNEL_BENCH_SPECS=100 \
+			LEAKFUNNEL_BENCH_CHECKER=$checker LEAKFUNNEL_BENCH_BACKGROUND=$bg LEAKFUNNEL_BENCH_SPECS=50 \
 				"$suite" -ginkgo.no-color -ginkgo.succinct 2>&1 | grep -E '^BenchmarkGinkgoSuite' | tee -a "$raw"
 		done
 	done

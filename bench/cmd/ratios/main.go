@@ -226,8 +226,8 @@ func table(w io.Writer, rows []result, fam, unit string) {
 
 // format prints v in a readable scale for its unit.
 func format(v float64, unit string) string {
-	switch unit {
-	case "sec/op":
+	switch {
+	case strings.HasSuffix(unit, "sec/op"): // sec/op, and benchstat's spec-sec/op for spec-ns/op
 		switch {
 		case v >= 1:
 			return fmt.Sprintf("%.2f s", v)
@@ -237,7 +237,7 @@ func format(v float64, unit string) string {
 			return fmt.Sprintf("%.3g µs", v*1e6)
 		}
 		return fmt.Sprintf("%.3g ns", v*1e9)
-	case "B/op", "msg-B/op":
+	case unit == "B/op" || unit == "msg-B/op":
 		switch {
 		case v >= 1<<20:
 			return fmt.Sprintf("%.3g MiB", v/(1<<20))
