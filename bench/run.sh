@@ -34,6 +34,7 @@ start=$SECONDS
 	echo "memory: $(free -g | awk '/Mem:/ {print $2 " GiB"}')"
 	echo "go: $(go version)"
 	echo "kernel: $(uname -sr)"
+	echo "library commit: ${LIBRARY_REV:-$(git -C .. rev-parse --short HEAD 2>/dev/null || echo unknown)}"
 	echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$OUT/machine.txt"
 cat "$OUT/machine.txt"

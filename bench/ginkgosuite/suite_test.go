@@ -58,7 +58,7 @@ func TestGinkgoSuite(t *testing.T) {
 	RegisterFailHandler(Fail)
 	var args []any
 	if leaks != nil {
-		args = append(args, reporter.AroundNode())
+		args = append(args, leaks.AroundNode())
 	}
 	RunSpecs(t, "leakfunnel overhead suite", args...)
 }
