@@ -19,6 +19,11 @@ var ErrNilSnapshot = errors.New("nil snapshot")
 // still alive". The result is sorted by ID and shares Frames and Labels with
 // cur; it is empty, not nil, when nothing leaked.
 //
+// Either snapshot may be partial (see [CaptureSince]). A partial base is
+// asked with [Snapshot.Contains], which knows the goroutines it did not
+// parse. A partial cur yields only its parsed goroutines, which is exact
+// when cur was taken since base, or since a baseline that base contains.
+//
 // Leaked returns an error wrapping [ErrNilBaseline] when base is nil and
 // one wrapping [ErrNilSnapshot] when cur is nil. It does not look at
 // [Snapshot.Err]; callers that decide on leaks should report it.
@@ -30,14 +35,17 @@ func Leaked(base, cur *Snapshot, filters []Filter) ([]Goroutine, error) {
 		return nil, fmt.Errorf("leaked: current: %w", ErrNilSnapshot)
 	}
 	leaks := []Goroutine{}
-	b := base.Goroutines
+	// All three lists are sorted by ID: walk base's alongside cur's.
+	ids, b := base.IDs, base.Goroutines
 	for i := range cur.Goroutines {
 		g := &cur.Goroutines[i]
-		// Both lists are sorted by ID: walk base alongside.
+		for len(ids) > 0 && ids[0] < g.ID {
+			ids = ids[1:]
+		}
 		for len(b) > 0 && b[0].ID < g.ID {
 			b = b[1:]
 		}
-		if len(b) > 0 && b[0].ID == g.ID {
+		if len(ids) > 0 && ids[0] == g.ID || len(b) > 0 && b[0].ID == g.ID {
 			continue
 		}
 		if ignored(g, cur, filters) {

@@ -18,6 +18,20 @@ func snap(ids ...uint64) *funnel.Snapshot {
 	return s
 }
 
+// partial returns a partial snapshot of the goroutines all, of which only
+// parsed have records.
+func partial(all []uint64, parsed ...uint64) *funnel.Snapshot {
+	s := snap(parsed...)
+	s.IDs = all
+	return s
+}
+
+// withParsed adds records for ids to s's Goroutines only.
+func withParsed(s *funnel.Snapshot, ids ...uint64) *funnel.Snapshot {
+	s.Goroutines = append(s.Goroutines, snap(ids...).Goroutines...)
+	return s
+}
+
 func ids(gs []funnel.Goroutine) []uint64 {
 	out := []uint64{}
 	for _, g := range gs {
@@ -42,6 +56,10 @@ func TestLeakedTable(t *testing.T) {
 		{"empty current", snap(1), snap(), nil, []uint64{}},
 		{"filtered", snap(1), snap(1, 2, 3, 4, 5), []funnel.Filter{odd}, []uint64{2, 4}},
 		{"in snapshot", snap(1), snap(1, 2, 3), []funnel.Filter{funnel.InSnapshot(snap(3))}, []uint64{2}},
+		{"partial base", partial([]uint64{1, 2, 3, 7}, 7), snap(1, 2, 3, 4, 7), nil, []uint64{4}},
+		{"partial base, parsed goroutine added", withParsed(partial([]uint64{1, 3}), 5), snap(1, 3, 5, 6), nil, []uint64{6}},
+		{"partial cur", snap(1, 2), partial([]uint64{1, 2, 4, 5}, 4, 5), nil, []uint64{4, 5}},
+		{"partial base and cur", partial([]uint64{1, 2, 3}, 3), partial([]uint64{2, 3, 8}, 8), nil, []uint64{8}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -115,12 +115,8 @@ func InState(state string) Filter {
 // InSnapshot ignores the goroutines of s, by ID. A nil s ignores nothing.
 // The filter keeps a reference to s; do not change s afterwards.
 func InSnapshot(s *Snapshot) Filter {
-	n := 0
-	if s != nil {
-		n = len(s.Goroutines)
-	}
 	return Filter{
-		desc:   fmt.Sprintf("in snapshot of %d goroutines", n),
+		desc:   fmt.Sprintf("in snapshot of %d goroutines", s.Len()),
 		ignore: func(g *Goroutine, _ *Snapshot) bool { return s.Contains(g.ID) },
 	}
 }

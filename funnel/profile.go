@@ -55,6 +55,9 @@ const (
 // functions of goroutines that are new or gone, by count, and
 // `-tagfocus state=...` selects goroutines by state.
 //
+// A partial snapshot ([CaptureSince], a check's [Result.Final]) gives a
+// profile of its parsed goroutines only: those new to its baseline.
+//
 // The profile's time is s.Time. A nil s is an error wrapping
 // [ErrNilSnapshot]; errors from w are returned wrapped.
 func WriteProfile(w io.Writer, s *Snapshot, opts ...ProfileOption) error {

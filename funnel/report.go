@@ -128,9 +128,9 @@ func ResultFigures(r *Result) string {
 	}
 	var parts []string
 	if r.Baseline != nil && r.Final != nil {
-		parts = append(parts, fmt.Sprintf("goroutines %d -> %d", len(r.Baseline.Goroutines), len(r.Final.Goroutines)))
+		parts = append(parts, fmt.Sprintf("goroutines %d -> %d", r.Baseline.Len(), r.Final.Len()))
 	} else if r.Final != nil {
-		parts = append(parts, fmt.Sprintf("goroutines at end %d", len(r.Final.Goroutines)))
+		parts = append(parts, fmt.Sprintf("goroutines at end %d", r.Final.Len()))
 	}
 	settle := fmt.Sprintf("settled in %s (%s", reportDuration(r.Settle), reportPlural(r.Snapshots, "snapshot"))
 	if r.TimedOut {

@@ -18,6 +18,16 @@ import (
 // by ID, with the time and a stage-1 metrics read taken just before the
 // stack dump.
 //
+// A snapshot is full or partial. A full snapshot ([Capture]) holds a parsed
+// record for every goroutine in Goroutines and leaves IDs empty. A partial
+// snapshot ([CaptureSince]) parses only the goroutines that were not in its
+// baseline: Goroutines holds those, and IDs holds the ID of every goroutine
+// alive at the dump, so that [Snapshot.Contains], [Snapshot.Len] and
+// [Leaked] treat it like the full snapshot it stands for, and it serves as
+// the baseline of a later check. [WriteProfile] and anything else that
+// ranges over Goroutines sees only the parsed goroutines of a partial
+// snapshot.
+//
 // Err is empty when the runtime's dump was parsed completely. When the
 // parser met a line it does not know (a Go version with a new dump format,
 // for instance), Err says which line and Goroutines holds one record per
@@ -37,21 +47,82 @@ type Snapshot struct {
 	// Metrics is the stage-1 read taken just before the dump. It describes
 	// the whole process, also for a [CaptureSince] snapshot.
 	Metrics Metrics `json:"metrics"`
-	// Goroutines holds one record per goroutine, sorted by ID.
+	// Goroutines holds one record per goroutine, sorted by ID: every
+	// goroutine of a full snapshot, or only the parsed ones of a partial
+	// snapshot.
 	Goroutines []Goroutine `json:"goroutines"`
+	// IDs, when not empty, lists the ID of every goroutine alive at the
+	// dump, sorted: the goroutines a full snapshot taken at that moment
+	// would hold, parsed or not. It is set by [CaptureSince]; a full
+	// snapshot leaves it empty, since Goroutines then holds them all. A
+	// caller that builds a snapshot with IDs and adds goroutines to
+	// Goroutines need not add them to IDs: [Snapshot.Contains] looks in
+	// both.
+	IDs []uint64 `json:"ids,omitempty"`
 	// Err describes a problem parsing the dump; empty when there was none.
 	Err string `json:"err,omitempty"`
 }
 
-// Contains reports whether the snapshot holds goroutine id. A nil snapshot
-// holds none.
+// Contains reports whether goroutine id was alive when the snapshot was
+// taken: whether it is in IDs or in Goroutines. A partial snapshot (see
+// [CaptureSince]) thus contains the goroutines it did not parse. A nil
+// snapshot holds none.
 func (s *Snapshot) Contains(id uint64) bool {
+	if s == nil {
+		return false
+	}
+	if _, ok := slices.BinarySearch(s.IDs, id); ok {
+		return true
+	}
 	_, ok := s.index(id)
 	return ok
 }
 
-// Find returns goroutine id of the snapshot and true, or the zero Goroutine
-// and false when the snapshot does not hold it.
+// Len returns the number of goroutines the snapshot describes: len(IDs) for
+// a partial snapshot, else len(Goroutines). A nil snapshot has none.
+func (s *Snapshot) Len() int {
+	if s == nil {
+		return 0
+	}
+	return max(len(s.IDs), len(s.Goroutines))
+}
+
+// Partial reports whether the snapshot parsed only some of its goroutines
+// (see [CaptureSince]): whether Goroutines holds fewer records than IDs has
+// IDs. A nil snapshot is not partial.
+func (s *Snapshot) Partial() bool {
+	return s != nil && len(s.Goroutines) < len(s.IDs)
+}
+
+// Fill returns s with the records it lacks taken from src: a copy of s
+// whose Goroutines also hold each goroutine of src.Goroutines that s
+// contains but did not parse. A partial snapshot filled from its full
+// baseline (or a partial baseline filled from a later full snapshot) then
+// gives a whole-process profile, or a diff against another baseline. The
+// records from src describe the goroutines at src's time. Fill returns s
+// itself when s is not partial or src is nil; s and src are not changed.
+func (s *Snapshot) Fill(src *Snapshot) *Snapshot {
+	if !s.Partial() || src == nil {
+		return s
+	}
+	out := *s
+	out.Goroutines = slices.Clone(s.Goroutines)
+	for i := range src.Goroutines {
+		g := &src.Goroutines[i]
+		if _, alive := slices.BinarySearch(s.IDs, g.ID); !alive {
+			continue
+		}
+		if _, parsed := s.index(g.ID); !parsed {
+			out.Goroutines = append(out.Goroutines, *g)
+		}
+	}
+	slices.SortFunc(out.Goroutines, func(a, b Goroutine) int { return cmp.Compare(a.ID, b.ID) })
+	return &out
+}
+
+// Find returns the parsed goroutine id of the snapshot and true, or the
+// zero Goroutine and false when the snapshot does not hold it or (for a
+// partial snapshot) did not parse it.
 func (s *Snapshot) Find(id uint64) (Goroutine, bool) {
 	if i, ok := s.index(id); ok {
 		return s.Goroutines[i], true
@@ -107,30 +178,31 @@ func Capture() *Snapshot {
 }
 
 // CaptureSince is [Capture] for a check against base: it takes the same
-// dump but parses only the goroutines whose IDs are not in base, and leaves
-// the others out of the snapshot. Leaked(base, CaptureSince(base), filters)
-// equals Leaked(base, Capture(), filters), at a fraction of the parsing and
-// allocation when most goroutines predate base; the dump itself costs the
-// same. A filter that looks at a goroutine's creator (see
-// [Filter.IgnoresIn]) cannot find a creator that is in base; the one
-// standard filter that does so matches goroutines that are in any baseline
-// taken while a Ginkgo suite runs.
+// dump, reads the ID of every goroutine in it (a scan of the header lines
+// only), and parses only the goroutines that base does not contain. The
+// result is a partial snapshot: Goroutines holds the parsed goroutines and
+// [Snapshot.IDs] every goroutine alive at the dump (less the caller and
+// leakfunnel's sampler goroutines, as for Capture). Leaked(base,
+// CaptureSince(base), filters) equals Leaked(base, Capture(), filters), at a
+// fraction of the parsing and allocation when most goroutines predate base
+// (8 bytes per goroutine for IDs, plus the parsed records); the dump itself
+// costs the same. The snapshot is itself an exact baseline for a later
+// check, since [Snapshot.Contains] looks in IDs.
+//
+// Leaked against another baseline than base is exact only when that
+// baseline contains every goroutine of base still alive. A filter that looks
+// at a goroutine's creator (see [Filter.IgnoresIn]) cannot find a creator
+// that is in base; the one standard filter that does so matches goroutines
+// that are in any baseline taken while a Ginkgo suite runs.
 //
 // The snapshot's Metrics still describe the whole process. A nil base
-// gives the full [Capture].
+// gives the full [Capture]; so does a dump whose headers cannot be read,
+// which Snapshot.Err then describes.
 func CaptureSince(base *Snapshot) *Snapshot {
 	b := getBuffer()
-	s := capture(b, keepNew(base))
+	s := captureSince(b, base)
 	putBuffer(b)
 	return s
-}
-
-// keepNew accepts the IDs that base does not hold, or all for a nil base.
-func keepNew(base *Snapshot) func(uint64) bool {
-	if base == nil {
-		return nil
-	}
-	return func(id uint64) bool { return !base.Contains(id) }
 }
 
 // Recorder takes snapshots into a dump buffer that it keeps for its whole
@@ -160,11 +232,16 @@ func (r *Recorder) Capture() *Snapshot {
 func (r *Recorder) CaptureSince(base *Snapshot) *Snapshot {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return capture(&r.buf, keepNew(base))
+	return captureSince(&r.buf, base)
 }
 
-// dumpBuffer is a reusable stack dump buffer.
-type dumpBuffer struct{ b []byte }
+// dumpBuffer is a reusable stack dump buffer, with room for the IDs of a
+// dump and those new to a baseline.
+type dumpBuffer struct {
+	b     []byte
+	ids   []uint64
+	fresh []uint64
+}
 
 var (
 	bufferPool sync.Pool
@@ -228,6 +305,64 @@ func capture(b *dumpBuffer, keep func(uint64) bool) *Snapshot {
 	s := &Snapshot{Time: time.Now(), Metrics: ReadMetrics()}
 	s.parse(b.dump(s.Metrics.Goroutines, recordSize()), keep)
 	return s
+}
+
+// captureSince dumps into b and parses the goroutines base does not
+// contain (see [CaptureSince]).
+func captureSince(b *dumpBuffer, base *Snapshot) *Snapshot {
+	if base == nil {
+		return capture(b, nil)
+	}
+	s := &Snapshot{Time: time.Now(), Metrics: ReadMetrics()}
+	dump := b.dump(s.Metrics.Goroutines, recordSize())
+	ids, err := stack.IDs(dump, b.ids[:0])
+	b.ids = ids[:0]
+	if err != nil {
+		// The headers cannot be read: parse it all, which says why.
+		s.parse(dump, nil)
+		return s
+	}
+	self, _ := firstID(dump)
+	ids = slices.DeleteFunc(ids, func(id uint64) bool { return id == self })
+	slices.Sort(ids)
+	fresh := notIn(ids, base, b.fresh[:0])
+	b.fresh = fresh[:0]
+	s.parse(dump, func(id uint64) bool {
+		_, ok := slices.BinarySearch(fresh, id)
+		return ok
+	})
+	// Leave the sampler's goroutines out of IDs as parse left them out of
+	// Goroutines; they can only be among the fresh ones parse saw.
+	if len(s.Goroutines) < len(fresh) && s.Err == "" {
+		ids = slices.DeleteFunc(ids, func(id uint64) bool {
+			if _, ok := slices.BinarySearch(fresh, id); !ok {
+				return false
+			}
+			_, parsed := s.index(id)
+			return !parsed
+		})
+	}
+	s.IDs = slices.Clone(ids)
+	return s
+}
+
+// notIn appends to dst the IDs of sorted ids that base does not contain, in
+// order, merging against base's sorted IDs and Goroutines.
+func notIn(ids []uint64, base *Snapshot, dst []uint64) []uint64 {
+	known, gs := base.IDs, base.Goroutines
+	for _, id := range ids {
+		for len(known) > 0 && known[0] < id {
+			known = known[1:]
+		}
+		for len(gs) > 0 && gs[0].ID < id {
+			gs = gs[1:]
+		}
+		if len(known) > 0 && known[0] == id || len(gs) > 0 && gs[0].ID == id {
+			continue
+		}
+		dst = append(dst, id)
+	}
+	return dst
 }
 
 // parse fills s.Goroutines (and s.Err) from a runtime.Stack dump, leaving

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/leakfunnel/leakfunnel/funnel"
@@ -112,6 +113,9 @@ func TestSnapshotNilAndZero(t *testing.T) {
 		if s.IsCurrent() {
 			t.Errorf("%v.IsCurrent() = true", s)
 		}
+		if s.Len() != 0 || s.Partial() {
+			t.Errorf("%v.Len() = %d, Partial() = %v; want 0, false", s, s.Len(), s.Partial())
+		}
 	}
 }
 
@@ -171,6 +175,131 @@ func TestCaptureSince(t *testing.T) {
 	}
 	if got := funnel.CaptureSince(nil); !got.Contains(base.Goroutines[0].ID) {
 		t.Errorf("CaptureSince(nil) is not a full capture")
+	}
+}
+
+// TestCaptureSincePartial checks the partial snapshot's IDs: every
+// goroutine alive at the dump, sorted, without the caller, and every one
+// new to the baseline parsed.
+func TestCaptureSincePartial(t *testing.T) {
+	old := leaktest.MustStart(t, leaktest.ChanRecv, 4)
+	base := funnel.Capture()
+	fresh := leaktest.MustStart(t, leaktest.Select, 3)
+	// A sampler started since base is left out of IDs as of Goroutines.
+	sampler := funnel.StartSampler(time.Hour)
+	defer sampler.Stop()
+	var r funnel.Recorder
+	since := r.CaptureSince(base)
+	if since.Err != "" {
+		t.Fatalf("Err = %q", since.Err)
+	}
+	if !since.Partial() {
+		t.Errorf("Partial() = false; Goroutines %d, IDs %d", len(since.Goroutines), len(since.IDs))
+	}
+	if !slices.IsSorted(since.IDs) {
+		t.Errorf("IDs are not sorted: %v", since.IDs)
+	}
+	if since.Len() != len(since.IDs) {
+		t.Errorf("Len() = %d, want len(IDs) = %d", since.Len(), len(since.IDs))
+	}
+	for _, id := range slices.Concat(old.IDs, fresh.IDs) {
+		if !since.Contains(id) {
+			t.Errorf("Contains(%d) = false, want true", id)
+		}
+	}
+	for _, id := range old.IDs {
+		if _, ok := since.Find(id); ok {
+			t.Errorf("baseline goroutine %d was parsed", id)
+		}
+	}
+	if self := leaktest.CurrentID(); since.Contains(self) {
+		t.Errorf("Contains(caller %d) = true", self)
+	}
+	for _, id := range since.IDs {
+		if _, parsed := since.Find(id); !parsed && !base.Contains(id) {
+			t.Errorf("goroutine %d is new to the baseline but not parsed", id)
+		}
+	}
+	for _, g := range since.Goroutines {
+		if _, ok := slices.BinarySearch(since.IDs, g.ID); !ok {
+			t.Errorf("parsed goroutine %d is not in IDs", g.ID)
+		}
+	}
+
+	filled := since.Fill(base)
+	if filled.Partial() || len(since.Goroutines) >= len(filled.Goroutines) {
+		t.Errorf("Fill(base): Partial() = %v, %d records from %d; want whole", filled.Partial(), len(filled.Goroutines), len(since.Goroutines))
+	}
+	if !slices.IsSorted(ids(filled.Goroutines)) {
+		t.Error("Fill(base) is not sorted by ID")
+	}
+	for _, id := range slices.Concat(old.IDs, fresh.IDs) {
+		if g, ok := filled.Find(id); !ok || len(g.Frames) == 0 {
+			t.Errorf("Fill(base).Find(%d) = %v, %v; want the parsed record", id, g, ok)
+		}
+	}
+	if since.Fill(nil) != since || base.Fill(since) != base {
+		t.Error("Fill of a full snapshot, or from nil, is not a no-op")
+	}
+}
+
+// TestCaptureSinceChain uses a partial snapshot as the baseline of the
+// next one, as a check after every test does: Leaked stays exact.
+func TestCaptureSinceChain(t *testing.T) {
+	leaktest.MustStart(t, leaktest.ChanRecv, 3)
+	first := funnel.CaptureSince(funnel.Capture())
+	between := leaktest.MustStart(t, leaktest.Select, 2)
+	second := funnel.CaptureSince(first)
+	fresh := leaktest.MustStart(t, leaktest.Mutex, 2)
+	for _, id := range fresh.IDs {
+		if second.Contains(id) {
+			t.Errorf("goroutine %d started after the snapshot is in it", id)
+		}
+	}
+	third := funnel.CaptureSince(second)
+	full := funnel.Capture()
+	for _, tc := range []struct {
+		name      string
+		base, cur *funnel.Snapshot
+		want      []uint64
+	}{
+		{"partial base, partial cur", first, second, between.IDs},
+		{"partial base since partial base", second, third, fresh.IDs},
+		{"partial base, full cur", second, full, fresh.IDs},
+		{"two steps", first, funnel.CaptureSince(first), slices.Concat(between.IDs, fresh.IDs)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := funnel.Leaked(tc.base, tc.cur, funnel.StandardFilters())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(slices.Sorted(slices.Values(tc.want)), ids(got)); diff != "" {
+				t.Errorf("Leaked (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestPartialSnapshotJSONRoundTrip(t *testing.T) {
+	old := leaktest.MustStart(t, leaktest.ChanRecv, 2)
+	base := funnel.Capture()
+	leaktest.MustStart(t, leaktest.Select, 2, "spec", "round trip")
+	s := funnel.CaptureSince(base)
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got funnel.Snapshot
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(s, &got); diff != "" {
+		t.Errorf("JSON round trip changed the snapshot (-want +got):\n%s", diff)
+	}
+	for _, id := range old.IDs {
+		if !got.Contains(id) {
+			t.Errorf("round-tripped partial snapshot lacks baseline goroutine %d", id)
+		}
 	}
 }
 
