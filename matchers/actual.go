@@ -44,7 +44,7 @@ func describe(actual any) string {
 	if s == nil {
 		return format.Object(actual, 1)
 	}
-	return fmt.Sprintf("%s<%T>: snapshot of %d goroutines taken at %s", format.Indent, actual, len(s.Goroutines), s.Time.Format(timeLayout))
+	return fmt.Sprintf("%s<%T>: snapshot of %d goroutines taken at %s", format.Indent, actual, s.Len(), s.Time.Format(timeLayout))
 }
 
 // snapshotInput resolves actual for the matchers that compare a snapshot

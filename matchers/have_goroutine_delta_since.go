@@ -64,7 +64,7 @@ func (m *haveGoroutineDeltaSinceMatcher) Match(actual any) (bool, error) {
 		return false, err
 	}
 	std := funnel.StandardFilters()
-	m.before, m.after = countUnfiltered(m.baseline, std), countUnfiltered(cur, std)
+	m.before, m.after = countUnfiltered(m.baseline, nil, std), countUnfiltered(cur, m.baseline, std)
 	m.delta = m.after - m.before
 	ok, err := m.inner.Match(m.delta)
 	if err != nil {
@@ -97,21 +97,40 @@ func (m *haveGoroutineDeltaSinceMatcher) MatchMayChangeInTheFuture(actual any) b
 	return live
 }
 
-// countUnfiltered counts the goroutines of s that no filter ignores.
-func countUnfiltered(s *funnel.Snapshot, filters []funnel.Filter) int {
+// countUnfiltered counts the goroutines of s that no filter ignores. A
+// partial s (such as a check's final snapshot, see funnel.CaptureSince)
+// parsed only the goroutines new to its baseline: each of the others is
+// judged by its record in base, and counted when base has none either.
+func countUnfiltered(s, base *funnel.Snapshot, filters []funnel.Filter) int {
 	n := 0
-	for i := range s.Goroutines {
-		g := &s.Goroutines[i]
-		ignored := false
-		for _, f := range filters {
-			if f.IgnoresIn(g, s) {
-				ignored = true
-				break
+	if !s.Partial() {
+		for i := range s.Goroutines {
+			if !ignoredBy(&s.Goroutines[i], s, filters) {
+				n++
 			}
 		}
-		if !ignored {
+		return n
+	}
+	for _, id := range s.IDs {
+		g, ok := s.Find(id)
+		in := s
+		if !ok {
+			g, ok = base.Find(id)
+			in = base
+		}
+		if !ok || !ignoredBy(&g, in, filters) {
 			n++
 		}
 	}
 	return n
+}
+
+// ignoredBy reports whether any filter ignores g of s.
+func ignoredBy(g *funnel.Goroutine, s *funnel.Snapshot, filters []funnel.Filter) bool {
+	for _, f := range filters {
+		if f.IgnoresIn(g, s) {
+			return true
+		}
+	}
+	return false
 }

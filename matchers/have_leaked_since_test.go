@@ -93,6 +93,24 @@ var _ = Describe("HaveLeakedSince", func() {
 	})
 
 	Context("on real goroutines", func() {
+		It("compares a real check's partial final snapshot with an older baseline", func(ctx SpecContext) {
+			older := funnel.Capture()
+			before := leaktest.MustStart(GinkgoT(), leaktest.ChanRecv, 2)
+			base := funnel.Capture()
+			after := leaktest.MustStart(GinkgoT(), leaktest.Select, 1)
+			res, err := funnel.Check(ctx, base, funnel.WithTimeout(50*time.Millisecond))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(res.Final.Partial()).To(BeTrue())
+			m := matchers.HaveLeakedSince(older)
+			Expect(m.Match(res)).To(BeTrue())
+			msg := m.NegatedFailureMessage(res)
+			// The goroutines started between the two baselines are not
+			// parsed in the final snapshot; they are leaks all the same.
+			Expect(msg).To(ContainSubstring("leakfunnel: 3 goroutines leaked in 2 clusters"))
+			Expect(msg).To(MatchRegexp(`(?m)^        goroutines: %d, %d$`, min(before.IDs[0], before.IDs[1]), max(before.IDs[0], before.IDs[1])))
+			Expect(msg).To(MatchRegexp(`(?m)^        goroutines: %d$`, after.IDs[0]))
+		})
+
 		It("passes under Eventually once goroutines that exit after 50ms are gone", func() {
 			base := funnel.Capture()
 			done := make(chan struct{})

@@ -62,7 +62,7 @@ func leaksSince(name string, cfg *config, base, cur *funnel.Snapshot) (verdict, 
 	if ferrs.err() != nil {
 		return verdict{}, fmt.Errorf("%s matcher: a filter failed: %w", name, ferrs.err())
 	}
-	v := verdict{baseCount: len(base.Goroutines), curCount: len(cur.Goroutines), filtered: len(leaks)}
+	v := verdict{baseCount: base.Len(), curCount: cur.Len(), filtered: len(leaks)}
 	for i := range cur.Goroutines {
 		if !base.Contains(cur.Goroutines[i].ID) {
 			v.fresh++
@@ -98,18 +98,21 @@ func leaksOfResult(name string, cfg *config, r *funnel.Result, base *funnel.Snap
 	}
 	v := verdict{baseCount: -1, curCount: -1, fresh: -1, proofUsed: r.ProofUsed, result: r, checkFilters: true}
 	if r.Baseline != nil {
-		v.baseCount = len(r.Baseline.Goroutines)
+		v.baseCount = r.Baseline.Len()
 	}
 	if r.Final != nil {
-		v.curCount = len(r.Final.Goroutines)
+		v.curCount = r.Final.Len()
 	}
 	if base != nil && base != r.Baseline {
+		// The final snapshot of a check parsed only the goroutines new
+		// to the check's baseline; Fill adds the others, which base may
+		// not hold.
 		if r.Final == nil {
 			return verdict{}, fmt.Errorf("%s matcher: the funnel.Result has no final snapshot to compare with the baseline", name)
 		}
 		fv, err := leaksSince(name, &config{
 			filters: cfg.filters, matchers: cfg.matchers, funcs: cfg.funcs, noStandard: cfg.noStandard,
-		}, base, r.Final)
+		}, base, r.Final.Fill(r.Baseline))
 		if err != nil {
 			return verdict{}, err
 		}
