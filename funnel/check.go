@@ -18,7 +18,7 @@ const (
 )
 
 // firstLookPolls is how many poll intervals Check waits for the count to
-// come back to the baseline before it takes a first full snapshot anyway,
+// come back to the baseline before it takes a first snapshot anyway,
 // to learn whether what remains is permanent, proven or filtered out.
 const firstLookPolls = 10
 
@@ -36,6 +36,7 @@ type checkConfig struct {
 	noStandard bool
 	sampler    *Sampler
 	proof      bool
+	recorder   *Recorder
 }
 
 // WithTimeout sets how long [Check] waits for new goroutines to exit before
@@ -80,15 +81,28 @@ func WithProof(on bool) Option {
 	return Option{func(c *checkConfig) { c.proof = on }}
 }
 
+// WithRecorder has [Check] take its snapshots into r's dump buffer (see
+// [Recorder]), which survives garbage collections, instead of a pooled one
+// the collector may free between checks. A caller that checks repeatedly
+// (after every test) keeps one Recorder for all its checks. A nil r means
+// the pooled buffer, as without the option.
+func WithRecorder(r *Recorder) Option {
+	return Option{func(c *checkConfig) { c.recorder = r }}
+}
+
 // Result is the verdict of [Check]. It is plain data: every field but
 // Baseline survives json.Marshal and json.Unmarshal unchanged (the baseline
 // is the caller's own and is not encoded). The zero Result means no leaks.
 type Result struct {
 	// Baseline is the snapshot the check compared against.
 	Baseline *Snapshot `json:"-"`
-	// Final is the last full snapshot taken, from which Leaks come. When
-	// Final.Err is set, the dump could not be parsed completely and leaks
-	// carry IDs only (and so class [ClassOther]).
+	// Final is the last snapshot taken, from which Leaks come. It is
+	// partial (see [CaptureSince]): Goroutines holds only the goroutines
+	// that are not in Baseline, and IDs every goroutine alive at the dump,
+	// so Final is an exact baseline for a later check and Final.Len()
+	// counts all goroutines, but a profile of it shows only the new ones.
+	// When Final.Err is set, the dump could not be parsed completely and
+	// leaks carry IDs only (and so class [ClassOther]).
 	Final *Snapshot `json:"final"`
 	// Leaks are the goroutines of Final that are not in Baseline and that
 	// no filter ignores, sorted by ID, with Class set and Proven marked.
@@ -100,8 +114,8 @@ type Result struct {
 	// Settle is how long settling took: from the start of Check to the
 	// final snapshot.
 	Settle time.Duration `json:"settle"`
-	// Snapshots is the number of full snapshots (stack dumps, which stop
-	// the world) Check took.
+	// Snapshots is the number of snapshots (stack dumps, which stop the
+	// world) Check took.
 	Snapshots int `json:"snapshots"`
 	// Polls is the number of goroutine counts Check read while settling.
 	Polls int `json:"polls"`
@@ -130,9 +144,12 @@ func (r *Result) GomegaString() string { return r.String() }
 // those that did not (stages 3 to 5, with the count of stage 1 for waiting).
 //
 // Settling: Check reads the cheap goroutine count ([ReadMetrics]) every poll
-// interval until it is at or below the baseline's count, then takes one full
-// snapshot ([Capture]) to confirm by ID which goroutines are new ([Leaked],
-// with [StandardFilters] and the filters of [WithFilters]). When no new
+// interval until it is at or below the baseline's count, then takes one
+// snapshot to confirm by ID which goroutines are new ([Leaked], with
+// [StandardFilters] and the filters of [WithFilters]). The snapshot is a
+// [CaptureSince] base: one stack dump, a scan of its header lines, and a
+// parse of only the goroutines not in base, so a clean check costs about one
+// dump whatever the number of goroutines in base. When no new
 // goroutine remains, it is done. When the count stays above the baseline for
 // ten poll intervals, it takes a first snapshot anyway, to learn what
 // remains. While new goroutines remain it keeps polling the count and takes
@@ -156,7 +173,7 @@ func (r *Result) GomegaString() string { return r.String() }
 // [WithSampler], the sampler is stopped at the end and its timeline is
 // included.
 //
-// The baseline count is base.Metrics.Goroutines (len(base.Goroutines) when
+// The baseline count is base.Metrics.Goroutines ([Snapshot.Len] when
 // that is zero), plus one when a sampler given with [WithSampler] was
 // started after base was taken. Goroutines that some filter ignores but keep
 // the count above the baseline cost one first look (ten poll intervals), not
@@ -221,7 +238,7 @@ func Check(ctx context.Context, base *Snapshot, opts ...Option) (*Result, error)
 func baselineCount(base *Snapshot, s *Sampler) uint64 {
 	n := base.Metrics.Goroutines
 	if n == 0 {
-		n = uint64(len(base.Goroutines))
+		n = uint64(base.Len())
 	}
 	if s != nil && s.running() && s.Started().After(base.Time) {
 		n++
@@ -245,11 +262,16 @@ type checker struct {
 	leaks []Goroutine
 }
 
-// look takes a full snapshot and computes its leaks. It returns whether
+// look takes a snapshot since the baseline and computes its leaks. It returns whether
 // settling may end: no leaks, or only permanent and proven ones.
 func (c *checker) look() (bool, error) {
 	c.at = ReadMetrics()
-	snap := Capture()
+	var snap *Snapshot
+	if c.cfg.recorder != nil {
+		snap = c.cfg.recorder.CaptureSince(c.base)
+	} else {
+		snap = CaptureSince(c.base)
+	}
 	c.res.Snapshots++
 	c.res.Final = snap
 	leaks, err := Leaked(c.base, snap, c.filters)

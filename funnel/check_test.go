@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"sync"
@@ -119,6 +120,46 @@ func TestCheckClean(t *testing.T) {
 	}
 	if want := ProofAvailable(); res.ProofUsed != want {
 		t.Errorf("ProofUsed = %v, want %v", res.ProofUsed, want)
+	}
+}
+
+// TestCheckFinalIsBaseline checks Check's partial final snapshot and uses
+// it as the next check's baseline, with a Recorder, as a test runner does
+// after every test.
+func TestCheckFinalIsBaseline(t *testing.T) {
+	before := leaktest.MustStart(t, leaktest.ChanRecv, 3)
+	base := Capture()
+	var r Recorder
+	res, err := Check(t.Context(), base, WithRecorder(&r))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Leaks) != 0 {
+		t.Fatalf("clean check leaked %v", res.Clusters)
+	}
+	for _, id := range before.IDs {
+		if !res.Final.Contains(id) {
+			t.Errorf("Final.Contains(%d) = false for a baseline goroutine", id)
+		}
+		if _, parsed := res.Final.Find(id); parsed {
+			t.Errorf("Final parsed baseline goroutine %d", id)
+		}
+	}
+	if res.Final.Len() < len(before.IDs) {
+		t.Errorf("Final.Len() = %d, want at least %d", res.Final.Len(), len(before.IDs))
+	}
+
+	leak := leaktest.MustStart(t, leaktest.NilChanRecv, 2)
+	next, err := Check(t.Context(), res.Final, WithRecorder(&r))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []uint64
+	for _, g := range next.Leaks {
+		got = append(got, g.ID)
+	}
+	if diff := cmp.Diff(slices.Sorted(slices.Values(leak.IDs)), got); diff != "" {
+		t.Errorf("leaks of the check against the previous final (-want +got):\n%s", diff)
 	}
 }
 
@@ -612,23 +653,14 @@ func BenchmarkSettle(b *testing.B) {
 }
 
 // BenchmarkCheckClean measures a check that finds nothing, with n other
-// goroutines alive: one count read and one snapshot.
+// goroutines alive: one count read and one snapshot since the baseline
+// (a dump, a scan of its headers, and a parse of the new goroutines only).
+// The floor-goroutines=n runs are one runtime.Stack(buf, true) into a
+// reused buffer with the same goroutines, the cost a check cannot go below.
 func BenchmarkCheckClean(b *testing.B) {
 	for _, n := range []int{0, 1000, 10000} {
 		b.Run(fmt.Sprintf("goroutines=%d", n), func(b *testing.B) {
-			release := make(chan struct{})
-			var wg sync.WaitGroup
-			for range n {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					<-release
-				}()
-			}
-			defer func() {
-				close(release)
-				wg.Wait()
-			}()
+			parkForBench(b, n)
 			base := Capture()
 			snapshots := 0
 			for b.Loop() {
@@ -643,5 +675,32 @@ func BenchmarkCheckClean(b *testing.B) {
 			}
 			b.ReportMetric(float64(snapshots)/float64(b.N), "snapshots/op")
 		})
+		b.Run(fmt.Sprintf("floor-goroutines=%d", n), func(b *testing.B) {
+			parkForBench(b, n)
+			buf := make([]byte, 64<<10)
+			for runtime.Stack(buf, true) == len(buf) {
+				buf = make([]byte, 2*len(buf))
+			}
+			for b.Loop() {
+				runtime.Stack(buf, true)
+			}
+		})
 	}
+}
+
+// parkForBench parks n goroutines until the benchmark ends.
+func parkForBench(b *testing.B, n int) {
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-release
+		}()
+	}
+	b.Cleanup(func() {
+		close(release)
+		wg.Wait()
+	})
 }
