@@ -3,6 +3,7 @@ package reporter
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -16,15 +17,28 @@ import (
 // the previous spec's final snapshot) and the sampler start, and the settle,
 // confirming snapshot, report and JSON check of its DeferCleanup, with
 // other goroutines parked in the process (they are in the baseline). Ginkgo's
-// own node bookkeeping is not included.
+// own node bookkeeping is not included. The baseline=dump-floor runs are
+// one runtime.Stack(buf, true) into a reused buffer with the same
+// goroutines: the cost a check cannot go below.
 func BenchmarkCleanSpec(b *testing.B) {
 	for _, parked := range []int{10, 1000, 10000} {
-		for _, variant := range []string{"snapshot", "snapshot-nosampler", "reuse"} {
+		for _, variant := range []string{"snapshot", "snapshot-nosampler", "reuse", "dump-floor"} {
 			b.Run(fmt.Sprintf("goroutines=%d/baseline=%s", parked, variant), func(b *testing.B) {
 				release := make(chan struct{})
 				b.Cleanup(func() { close(release) })
 				for range parked {
 					go func() { <-release }()
+				}
+				if variant == "dump-floor" {
+					buf := make([]byte, 64<<10)
+					for runtime.Stack(buf, true) == len(buf) {
+						buf = make([]byte, 2*len(buf))
+					}
+					b.ReportAllocs()
+					for b.Loop() {
+						runtime.Stack(buf, true)
+					}
+					return
 				}
 				cfg := Config{}
 				if variant == "snapshot-nosampler" {
@@ -35,6 +49,7 @@ func BenchmarkCleanSpec(b *testing.B) {
 				b.ReportAllocs()
 				var last *funnel.Snapshot
 				var settle time.Duration
+				snapshots, polls := 0, 0
 				for b.Loop() {
 					sc := &specCheck{key: "bench", name: "bench spec", mode: ModeFail, cfg: cfg}
 					if variant == "reuse" && last != nil {
@@ -48,6 +63,8 @@ func BenchmarkCleanSpec(b *testing.B) {
 					lr, res := r.evaluate(ctx, sc, cfg, ModeFail, types.SpecStatePassed)
 					last = res.Final
 					settle += res.Settle
+					snapshots += res.Snapshots
+					polls += res.Polls
 					if err := jsonSafe(lr); err != nil {
 						b.Fatal(err)
 					}
@@ -56,6 +73,8 @@ func BenchmarkCleanSpec(b *testing.B) {
 					}
 				}
 				b.ReportMetric(float64(settle.Nanoseconds())/float64(b.N), "settle-ns/op")
+				b.ReportMetric(float64(snapshots)/float64(b.N), "snapshots/op")
+				b.ReportMetric(float64(polls)/float64(b.N), "polls/op")
 			})
 		}
 	}

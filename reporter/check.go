@@ -55,7 +55,7 @@ func (r *Reporter) reportBeforeEach(rep types.SpecReport) {
 	if reused {
 		base = rebase(last)
 	} else {
-		base = funnel.Capture()
+		base = r.rec.Capture()
 	}
 	r.mu.Lock()
 	r.preBase, r.preReused = base, reused
@@ -90,7 +90,7 @@ func (r *Reporter) beforeEach(ctx ginkgo.SpecContext) {
 	if base == nil || reused && !sc.labelled {
 		// A retried attempt, or a spec without labels where reusing the
 		// previous spec's snapshot would not be exact.
-		base = funnel.Capture()
+		base = r.rec.Capture()
 	}
 	sc.base = base
 	if iv := sc.cfg.sampleInterval(); iv > 0 {
@@ -128,7 +128,7 @@ func (r *Reporter) justBeforeEach(ctx ginkgo.SpecContext) {
 	if beforeAll == nil {
 		return
 	}
-	snap := funnel.Capture()
+	snap := r.rec.CaptureSince(sc.base)
 	fresh, err := funnel.Leaked(sc.base, snap, sc.filters())
 	if err != nil || len(fresh) == 0 {
 		return
@@ -153,7 +153,8 @@ func (r *Reporter) pending(key, name string, sc *specCheck) *pendingScope {
 	return p
 }
 
-// withGoroutines returns a copy of base that also holds extra.
+// withGoroutines returns a copy of base that also holds extra, in
+// Goroutines and, when base is partial (see funnel.CaptureSince), in IDs.
 func withGoroutines(base *funnel.Snapshot, extra []funnel.Goroutine) *funnel.Snapshot {
 	out := *base
 	out.Goroutines = slices.Concat(base.Goroutines, extra)
@@ -166,6 +167,14 @@ func withGoroutines(base *funnel.Snapshot, extra []funnel.Goroutine) *funnel.Sna
 		}
 		return 0
 	})
+	if len(base.IDs) > 0 {
+		out.IDs = slices.Clone(base.IDs)
+		for _, g := range extra {
+			out.IDs = append(out.IDs, g.ID)
+		}
+		slices.Sort(out.IDs)
+		out.IDs = slices.Compact(out.IDs)
+	}
 	out.Metrics.Goroutines += uint64(len(extra))
 	return &out
 }
@@ -250,14 +259,14 @@ func rebase(last *funnel.Snapshot) *funnel.Snapshot {
 // evaluate settles and checks a spec and builds its report. It makes no
 // Ginkgo calls.
 func (r *Reporter) evaluate(ctx context.Context, sc *specCheck, cfg Config, mode Mode, state types.SpecState) (LeakReport, *funnel.Result) {
-	opts := append(cfg.checkOptions(), funnel.WithSampler(sc.sampler), funnel.WithFilters(sc.scopeFilter()))
+	opts := append(cfg.checkOptions(), funnel.WithSampler(sc.sampler), funnel.WithFilters(sc.scopeFilter()), funnel.WithRecorder(&r.rec))
 	var errs []string
 	res, err := funnel.Check(ctx, sc.base, opts...)
 	if err != nil {
 		errs = append(errs, err.Error())
 		if res == nil {
 			// The check itself failed: try once more without waiting.
-			res, err = funnel.Check(context.Background(), sc.base, append(cfg.checkOptions(), funnel.WithTimeout(time.Nanosecond), funnel.WithFilters(sc.scopeFilter()))...)
+			res, err = funnel.Check(context.Background(), sc.base, append(cfg.checkOptions(), funnel.WithTimeout(time.Nanosecond), funnel.WithFilters(sc.scopeFilter()), funnel.WithRecorder(&r.rec))...)
 			if err != nil {
 				errs = append(errs, err.Error())
 			}
@@ -265,6 +274,20 @@ func (r *Reporter) evaluate(ctx context.Context, sc *specCheck, cfg Config, mode
 	}
 	if res == nil {
 		res = &funnel.Result{Baseline: sc.base}
+	}
+	if len(res.Leaks) > 0 && res.Final.Partial() {
+		// Check's final snapshot parsed only the goroutines new to the
+		// baseline. A leaking spec's report and artifacts (the final and
+		// baseline profiles) describe the whole process: take one full
+		// snapshot, a moment later, for them and for the next spec's
+		// baseline. A baseline reused from the previous spec is partial
+		// too; its unparsed goroutines that are still alive get their
+		// records from the full snapshot (those that exited since are
+		// left out of its profile).
+		whole := *res
+		whole.Final = r.rec.Capture()
+		whole.Baseline = res.Baseline.Fill(whole.Final)
+		res = &whole
 	}
 	lr := r.buildReport(subject{
 		scope:    ScopeSpec,
@@ -449,7 +472,7 @@ func (r *Reporter) checkScope(scope Scope, subjectKey, name, location string, mo
 	snapshots := 0
 	timedOut := false
 	for {
-		snap = funnel.Capture()
+		snap = r.rec.Capture()
 		snapshots++
 		var err error
 		leaks, err = funnel.Leaked(&funnel.Snapshot{}, snap, filters)
@@ -480,6 +503,11 @@ func (r *Reporter) checkScope(scope Scope, subjectKey, name, location string, mo
 		if err := funnel.Prove(leaks); err != nil && !errors.Is(err, funnel.ErrProofUnavailable) {
 			errs = append(errs, err.Error())
 		}
+	}
+	if len(leaks) > 0 {
+		// A partial baseline (a spec's final snapshot) gets the records
+		// of its goroutines still alive, for the baseline profile.
+		base = base.Fill(snap)
 	}
 	res := &funnel.Result{
 		Baseline:  base,

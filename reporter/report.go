@@ -74,10 +74,10 @@ func (r *Reporter) buildReport(s subject, res *funnel.Result, cfg Config) LeakRe
 		}
 	}
 	if res.Baseline != nil {
-		lr.GoroutinesBefore = len(res.Baseline.Goroutines)
+		lr.GoroutinesBefore = res.Baseline.Len()
 	}
 	if res.Final != nil {
-		lr.GoroutinesAfter = len(res.Final.Goroutines)
+		lr.GoroutinesAfter = res.Final.Len()
 		if m := res.Final.Metrics; m.Goroutines > 0 {
 			lr.BlockedRatio = float64(m.Waiting) / float64(m.Goroutines)
 		}
@@ -283,6 +283,9 @@ func writeArtifacts(lr *LeakReport, res *funnel.Result) []string {
 			return funnel.WriteProfile(w, res.Final, funnel.ProfileClusters(res.Clusters))
 		})
 	}
+	// A baseline reused from the previous spec's final snapshot is partial;
+	// the checks fill in the records of its goroutines still alive at the
+	// end (funnel.Snapshot.Fill), so that its profile shows those.
 	if res.Baseline != nil && len(res.Baseline.Goroutines) > 0 {
 		write(&lr.Artifacts.Baseline, "baseline.pb.gz", func(w io.Writer) error { return funnel.WriteProfile(w, res.Baseline) })
 	}

@@ -46,8 +46,12 @@ type Reporter struct {
 	// setupReported is set once setupErrs were added to a spec.
 	setupReported bool
 	// lastFinal is the final snapshot of the last labelled spec checked on
-	// this process, the next spec's baseline.
+	// this process, the next spec's baseline. It is usually partial (see
+	// funnel.CaptureSince), which Contains handles.
 	lastFinal *funnel.Snapshot
+	// rec holds the dump buffer of every snapshot this process takes, so
+	// that it survives garbage collections between specs.
+	rec funnel.Recorder
 	// preBase is the baseline ReportBeforeEach took for the spec about to
 	// run; preReused is set when it is a rebased lastFinal.
 	preBase   *funnel.Snapshot
