@@ -101,14 +101,17 @@ func (l *Leakfunnel) End() (Verdict, error) {
 // snapshot was taken, every goroutine alive is in it, so it is still an
 // exact baseline and the spec needs no capture of its own; a clean spec then
 // costs one dump instead of two. The candidates are the previous clean
-// check's final snapshot (when it holds every goroutine) and the previous
-// baseline. Otherwise it captures, like [Leakfunnel].
+// check's final snapshot (full or partial: a partial snapshot lists every
+// goroutine ID) and the previous baseline. Otherwise it captures. All
+// snapshots go into one [funnel.Recorder] ([funnel.WithRecorder]), whose
+// dump buffer survives garbage collections.
 //
 // The zero LeakfunnelReuse is ready to use.
 type LeakfunnelReuse struct {
 	Options []funnel.Option
 	// Reused counts the baselines taken over from an earlier check.
 	Reused int
+	rec    funnel.Recorder
 	prev   *funnel.Snapshot
 	base   *funnel.Snapshot
 }
@@ -125,15 +128,15 @@ func (l *LeakfunnelReuse) Begin() error {
 			return nil
 		}
 	}
-	l.base = funnel.Capture()
+	l.base = l.rec.Capture()
 	return nil
 }
 
 // End implements [Checker]. A clean verdict's final snapshot becomes a
-// candidate baseline of the next spec if it is complete (a check may parse
-// only the goroutines new since its baseline); a leaky one is never reused.
+// candidate baseline of the next spec; a leaky one is never reused.
 func (l *LeakfunnelReuse) End() (Verdict, error) {
-	res, err := funnel.Check(context.Background(), l.base, l.Options...)
+	opts := append([]funnel.Option{funnel.WithRecorder(&l.rec)}, l.Options...)
+	res, err := funnel.Check(context.Background(), l.base, opts...)
 	l.prev = nil
 	if err != nil {
 		l.base = nil
@@ -141,19 +144,19 @@ func (l *LeakfunnelReuse) End() (Verdict, error) {
 	}
 	if len(res.Leaks) > 0 {
 		l.base = nil
-	} else if f := res.Final; f != nil && f.Err == "" && len(f.Goroutines) >= len(l.base.Goroutines) {
+	} else if f := res.Final; f != nil && f.Err == "" {
 		l.prev = f
 	}
 	return Verdict{Leaked: len(res.Leaks) > 0, Snapshots: float64(res.Snapshots)}, nil
 }
 
-// LeakfunnelSince prototypes the clean-spec path this benchmark proposes for
-// Check: a baseline reused while it is current (as [LeakfunnelReuse]), and
-// at spec end one dump into a [funnel.Recorder]'s kept buffer, parsing only
-// the goroutines not in the baseline ([funnel.Recorder.CaptureSince]), then
-// [funnel.Leaked] with the standard filters. It does not settle: it is the
-// cost of Check's first look on a clean spec, which is where a clean spec's
-// check ends.
+// LeakfunnelSince is the bare clean-spec path, without Check: a baseline
+// reused while it is current (as [LeakfunnelReuse]), and at spec end one
+// dump into a [funnel.Recorder]'s kept buffer, parsing only the goroutines
+// not in the baseline ([funnel.Recorder.CaptureSince]), then [funnel.Leaked]
+// with the standard filters. It does not settle: it is the cost of Check's
+// first look on a clean spec, which is where a clean spec's check ends, so
+// the difference to [LeakfunnelReuse] is what Check adds around it.
 //
 // The zero LeakfunnelSince is ready to use.
 type LeakfunnelSince struct {
