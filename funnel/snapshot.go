@@ -159,10 +159,17 @@ func (s *Snapshot) IsCurrent() bool {
 // stage-2 sampler goroutine; Capture leaves such goroutines out.
 const samplerPrefix = "github.com/leakfunnel/leakfunnel/funnel.(*Sampler)."
 
+// samplerCreator is the function whose go statement starts the sampler
+// goroutine. A sampler goroutine that has not run yet has none of the
+// sampler's frames (only the go statement's wrapper), so Capture
+// recognises it by its creator.
+const samplerCreator = "github.com/leakfunnel/leakfunnel/funnel.StartSampler"
+
 // Capture takes a whole-process snapshot: the time, a [ReadMetrics] sample,
 // and every goroutine from one runtime.Stack dump, parsed once. It leaves out
 // the goroutine that calls it and leakfunnel's own sampler goroutines (any
-// goroutine with a frame of a *Sampler method).
+// goroutine with a frame of a *Sampler method, or started by
+// [StartSampler]).
 //
 // The dump stops the world for about a microsecond per goroutine. The dump
 // buffer is reused between calls and sized from the live goroutine count and
@@ -429,7 +436,7 @@ func convert(recs []stack.Goroutine, self uint64) []Goroutine {
 	}
 	order := make([]entry, 0, len(recs))
 	for i := range recs {
-		if recs[i].ID != self && !isSampler(recs[i].Frames) {
+		if recs[i].ID != self && !isSampler(&recs[i]) {
 			order = append(order, entry{recs[i].ID, i})
 		}
 	}
@@ -474,8 +481,11 @@ func ancestors(as []stack.Ancestor) []Ancestor {
 	return out
 }
 
-func isSampler(fs []stack.Frame) bool {
-	for _, f := range fs {
+func isSampler(g *stack.Goroutine) bool {
+	if g.CreatedBy.Func == samplerCreator {
+		return true
+	}
+	for _, f := range g.Frames {
 		if strings.HasPrefix(f.Func, samplerPrefix) {
 			return true
 		}

@@ -243,6 +243,30 @@ func TestCaptureSincePartial(t *testing.T) {
 	}
 }
 
+// TestCaptureLeavesOutNewSampler takes snapshots right after StartSampler,
+// when the sampler goroutine may not have run yet (its only frame is then
+// the go statement's wrapper).
+func TestCaptureLeavesOutNewSampler(t *testing.T) {
+	for i := range 200 {
+		base := funnel.Capture()
+		s := funnel.StartSampler(time.Hour)
+		var full, since *funnel.Snapshot
+		if i%2 == 0 {
+			full, since = funnel.Capture(), funnel.CaptureSince(base)
+		} else {
+			since, full = funnel.CaptureSince(base), funnel.Capture()
+		}
+		s.Stop()
+		for _, snap := range []*funnel.Snapshot{full, since} {
+			for _, g := range snap.Goroutines {
+				if g.CreatedBy.Func == "github.com/leakfunnel/leakfunnel/funnel.StartSampler" {
+					t.Fatalf("snapshot holds the sampler goroutine %d: %+v", g.ID, g.Frames)
+				}
+			}
+		}
+	}
+}
+
 // TestCaptureSinceChain uses a partial snapshot as the baseline of the
 // next one, as a check after every test does: Leaked stays exact.
 func TestCaptureSinceChain(t *testing.T) {
