@@ -145,12 +145,10 @@ func ExampleStartSampler() {
 
 	fmt.Println("samples:", len(tl.Samples) >= 2)
 	fmt.Println("created at least 10:", tl.Summary.Created >= 10)
-	fmt.Println("delta at least 10:", tl.Summary.GoroutineDelta >= 10)
 	fmt.Println("blocked ratio in [0, 1]:", tl.Summary.BlockedRatio >= 0 && tl.Summary.BlockedRatio <= 1)
 	// Output:
 	// samples: true
 	// created at least 10: true
-	// delta at least 10: true
 	// blocked ratio in [0, 1]: true
 }
 
