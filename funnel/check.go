@@ -37,6 +37,10 @@ type checkConfig struct {
 	sampler    *Sampler
 	proof      bool
 	recorder   *Recorder
+	// firstLook is how long Check waits for the count to come back to the
+	// baseline before its first snapshot; negative means the default,
+	// firstLookPolls poll intervals.
+	firstLook time.Duration
 }
 
 // WithTimeout sets how long [Check] waits for new goroutines to exit before
@@ -50,6 +54,18 @@ func WithTimeout(d time.Duration) Option {
 // waits. Zero or negative means [DefaultPollInterval].
 func WithPollInterval(d time.Duration) Option {
 	return Option{func(c *checkConfig) { c.poll = d }}
+}
+
+// WithFirstLook sets how long [Check] waits for the goroutine count to come
+// back to the baseline before it takes its first snapshot anyway. The
+// default is ten poll intervals, which suits code whose goroutines take a
+// few milliseconds to wind down: they are then seen gone in one snapshot.
+// Zero or negative means a first snapshot at once, which suits a caller
+// whose count is usually above the baseline for goroutines the filters
+// remove (a test framework's own, still winding down), as the first
+// snapshot costs about one stack dump.
+func WithFirstLook(d time.Duration) Option {
+	return Option{func(c *checkConfig) { c.firstLook = max(d, 0) }}
 }
 
 // WithFilters adds filters: goroutines any of them ignores are not leaks.
@@ -149,10 +165,10 @@ func (r *Result) GomegaString() string { return r.String() }
 // [StandardFilters] and the filters of [WithFilters]). The snapshot is a
 // [CaptureSince] base: one stack dump, a scan of its header lines, and a
 // parse of only the goroutines not in base, so a clean check costs about one
-// dump whatever the number of goroutines in base. When no new
-// goroutine remains, it is done. When the count stays above the baseline for
-// ten poll intervals, it takes a first snapshot anyway, to learn what
-// remains. While new goroutines remain it keeps polling the count and takes
+// dump whatever the number of goroutines in base. When no new goroutine
+// remains, it is done. When the count stays above the baseline for ten poll
+// intervals (see [WithFirstLook]), it takes a first snapshot anyway, to
+// learn what remains. While new goroutines remain it keeps polling the count and takes
 // another snapshot only when enough goroutines have exited since the last one
 // (the created-goroutines counter tells exits from starts) for every leak
 // that may still finish to have gone; when one of the leaks was running and
@@ -194,7 +210,7 @@ func Check(ctx context.Context, base *Snapshot, opts ...Option) (*Result, error)
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	cfg := checkConfig{proof: true}
+	cfg := checkConfig{proof: true, firstLook: -1}
 	for _, o := range opts {
 		if o.apply != nil {
 			o.apply(&cfg)
@@ -205,6 +221,9 @@ func Check(ctx context.Context, base *Snapshot, opts ...Option) (*Result, error)
 	}
 	if cfg.poll <= 0 {
 		cfg.poll = DefaultPollInterval
+	}
+	if cfg.firstLook < 0 {
+		cfg.firstLook = firstLookPolls * cfg.poll
 	}
 	if base == nil {
 		if cfg.sampler != nil {
@@ -328,7 +347,7 @@ func (c *checker) run(ctx context.Context) (*Result, error) {
 	c.res.Baseline = c.base
 	c.res.ProofUsed = c.proof
 	deadline := c.start.Add(c.cfg.timeout)
-	firstLook := c.start.Add(firstLookPolls * c.cfg.poll)
+	firstLook := c.start.Add(c.cfg.firstLook)
 	// After a look, the next one comes no sooner than relook. The gap
 	// starts at one poll interval and doubles with each look, which bounds
 	// the snapshots of one check to about log2(timeout/poll)+2 even when

@@ -704,3 +704,28 @@ func parkForBench(b *testing.B, n int) {
 		wg.Wait()
 	})
 }
+
+// Filtered goroutines that keep the count above the baseline delay the
+// first look by ten poll intervals by default, and not at all with
+// WithFirstLook(0).
+func TestCheckFirstLook(t *testing.T) {
+	base := Capture()
+	f := leaktest.MustStart(t, leaktest.ChanRecv, 2)
+	ignore := WithFilters(TopFunction(f.Func))
+
+	res, err := Check(t.Context(), base, ignore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if window := 10 * DefaultPollInterval; len(res.Leaks) != 0 || res.Snapshots != 1 || res.Settle < window {
+		t.Errorf("default: %d leaks, %d snapshots, settled in %v; want 0, 1 and at least %v", len(res.Leaks), res.Snapshots, res.Settle, window)
+	}
+
+	res, err = Check(t.Context(), base, ignore, WithFirstLook(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Leaks) != 0 || res.Snapshots != 1 || res.Polls != 1 {
+		t.Errorf("WithFirstLook(0): %d leaks, %d snapshots, %d polls; want 0, 1 and 1", len(res.Leaks), res.Snapshots, res.Polls)
+	}
+}
