@@ -155,8 +155,10 @@ type clusterView struct {
 }
 
 type ancestorView struct {
-	ID     uint64
-	Frames []frameView
+	ID         uint64
+	Frames     []frameView
+	MoreFrames int
+	Elided     bool
 }
 
 type frameView struct {
@@ -405,8 +407,8 @@ func buildCluster(subject string, j int, lr *LeakReport, c *LeakCluster) cluster
 		cv.Waited = c.LongestWait.String()
 	}
 	for _, a := range g.Ancestors {
-		fs, _ := frames(a.Frames)
-		cv.Ancestors = append(cv.Ancestors, ancestorView{ID: a.ID, Frames: fs})
+		fs, more := frames(a.Frames)
+		cv.Ancestors = append(cv.Ancestors, ancestorView{ID: a.ID, Frames: fs, MoreFrames: more, Elided: a.Elided})
 	}
 	return cv
 }

@@ -3,6 +3,7 @@ package htmlreport_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -250,5 +251,47 @@ func TestRenderAxisLabels(t *testing.T) {
 		if diff := cmp.Diff(w, label(class)); diff != "" {
 			t.Errorf("%s axis labels (-want +got):\n%s", class, diff)
 		}
+	}
+}
+
+// Clusters whose representative carries an ancestor chain (a run with
+// GODEBUG=tracebackancestors=N) show each ancestor's stack, with the same
+// cap on frames as the goroutine's own stack.
+func TestRenderAncestors(t *testing.T) {
+	in := sampleInput(1, 1, 1, 10)
+	lc := &in.Summary.Reports[0].Clusters[0]
+	many := make([]funnel.Frame, 200)
+	for i := range many {
+		many[i] = funnel.Frame{Func: fmt.Sprintf("app.level%d", i), File: "/src/app/deep.go", Line: i + 1}
+	}
+	lc.Representative.Ancestors = []funnel.Ancestor{
+		{ID: 41, Frames: []funnel.Frame{{Func: "app.startWorker", File: "/src/app/worker.go", Line: 12}}},
+		{ID: 7, Frames: many, Elided: true},
+	}
+	var buf bytes.Buffer
+	if err := htmlreport.Render(&buf, in); err != nil {
+		t.Fatalf("Render with ancestors: %v", err)
+	}
+	doc, err := parseHTML(buf.Bytes())
+	if err != nil {
+		t.Fatalf("not well-formed: %v", err)
+	}
+	notes := doc.find("p.ancestor")
+	if len(notes) != 2 {
+		t.Fatalf("%d ancestor notes, want 2", len(notes))
+	}
+	for i, id := range []string{"41", "7"} {
+		if !strings.Contains(notes[i].norm(), "goroutine "+id) {
+			t.Errorf("ancestor note %d = %q, want goroutine %s", i, notes[i].norm(), id)
+		}
+	}
+	text := doc.norm()
+	for _, want := range []string{"app.startWorker", "app.level0", "more frames", "frames elided by the runtime"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report does not show %q", want)
+		}
+	}
+	if strings.Contains(text, "app.level199") {
+		t.Error("an ancestor's stack is not capped")
 	}
 }
