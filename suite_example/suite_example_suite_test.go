@@ -17,7 +17,6 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/leakfunnel/leakfunnel/funnel"
-	"github.com/leakfunnel/leakfunnel/internal/htmlreport"
 	"github.com/leakfunnel/leakfunnel/matchers"
 	"github.com/leakfunnel/leakfunnel/reporter"
 )
@@ -27,25 +26,14 @@ import (
 // suite).
 const outDir = "leakfunnel-report"
 
-// One line turns leakfunnel on for every spec of the suite.
+// One line turns leakfunnel on for every spec of the suite. At the end of
+// the suite it writes the JUnit XML, the artifacts and the summary, renders
+// the self-contained HTML report from them, and prints where they all are.
 var leaks = reporter.Install(
 	reporter.WithJUnit(filepath.Join(outDir, "leaks.xml")),
 	reporter.WithArtifacts(outDir),
+	reporter.WithHTML(filepath.Join(outDir, "report.html")),
 )
-
-// The HTML report is rendered from the reporter's summary once the reporter's
-// own ReportAfterSuite (registered by Install, above) has written it. A suite
-// outside this module does the same after the run with
-// `go run github.com/leakfunnel/leakfunnel/cmd/leakfunnel report leakfunnel-report`.
-var _ = ReportAfterSuite("leakfunnel HTML report", func(Report) {
-	in, err := htmlreport.Load(outDir)
-	Expect(err).NotTo(HaveOccurred())
-	page := filepath.Join(outDir, "report.html")
-	Expect(htmlreport.WriteFile(page, in)).To(Succeed())
-	abs, err := filepath.Abs(page)
-	Expect(err).NotTo(HaveOccurred())
-	fmt.Printf("leakfunnel HTML report: %s\n", abs)
-})
 
 func TestSuiteExample(t *testing.T) {
 	RegisterFailHandler(Fail)
