@@ -27,7 +27,11 @@ func TestHeapSamplerSeesAllocation(t *testing.T) {
 	sink = append(sink, make([]byte, 8<<20))
 	peak := h.End()
 	sink = nil
-	if peak < 8<<20 {
-		t.Errorf("peak growth %d B after allocating 8 MiB", peak)
+	// The peak is growth over the heap at Begin: objects the GC frees
+	// meanwhile (the test binary's own) lower it a little, so the bound
+	// leaves 1 MiB of slack; a sampler that missed the allocation reads
+	// about zero.
+	if peak < 7<<20 {
+		t.Errorf("peak growth %d B after allocating 8 MiB, want at least 7 MiB", peak)
 	}
 }
