@@ -1,6 +1,7 @@
 package reporter
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -158,15 +159,7 @@ func (r *Reporter) pending(key, name string, sc *specCheck) *pendingScope {
 func withGoroutines(base *funnel.Snapshot, extra []funnel.Goroutine) *funnel.Snapshot {
 	out := *base
 	out.Goroutines = slices.Concat(base.Goroutines, extra)
-	slices.SortFunc(out.Goroutines, func(a, b funnel.Goroutine) int {
-		switch {
-		case a.ID < b.ID:
-			return -1
-		case a.ID > b.ID:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out.Goroutines, func(a, b funnel.Goroutine) int { return cmp.Compare(a.ID, b.ID) })
 	if len(base.IDs) > 0 {
 		out.IDs = slices.Clone(base.IDs)
 		for _, g := range extra {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -216,15 +217,7 @@ func snapshotOf(p *profile.Profile) (*funnel.Snapshot, error) {
 		}
 		s.Goroutines = append(s.Goroutines, g)
 	}
-	slices.SortFunc(s.Goroutines, func(a, b funnel.Goroutine) int {
-		switch {
-		case a.ID < b.ID:
-			return -1
-		case a.ID > b.ID:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(s.Goroutines, func(a, b funnel.Goroutine) int { return cmp.Compare(a.ID, b.ID) })
 	s.Metrics.Goroutines = uint64(len(s.Goroutines))
 	return s, nil
 }
